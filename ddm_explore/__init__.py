@@ -1,0 +1,16 @@
+"""ddm_explore: drift–diffusion matching of rate networks to stochastic dynamics."""
+
+from . import analysis as analysis
+from . import inputs as inputs
+from .io import load as load
+from .io import save as save
+from .matching import box as box
+from .matching import fit as fit
+from .matching import gaussian as gaussian
+from .matching import occupation as occupation
+from .network import Network as Network
+from .sdes import SDE as SDE
+from .sdes import systems as systems
+from .simulate import simulate as simulate
+
+__version__ = "0.1.0"

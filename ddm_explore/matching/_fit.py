@@ -1,0 +1,435 @@
+"""Drift–diffusion matching: fit a rate network to a target SDE (METHOD.md section 3)."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import scipy.linalg
+import xarray as xr
+
+from .._checks import as_array, check_choice, check_int, check_key, check_positive
+from .._progress import progress_bar
+from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
+from ._samplers import Sampler, box
+
+METHODS = ("lstsq", "adam")
+INITS = ("lstsq", "random")
+
+
+# ---------------------------------------------------------------------------------------------
+# training data
+# ---------------------------------------------------------------------------------------------
+def _draw_inputs(target, key, n):
+    k = target.input_dim
+    if k == 0:
+        return jnp.zeros((n, 0), jnp.float32)
+    lo, hi = target.input_region
+    return jax.random.uniform(key, (n, k), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32))
+
+
+@partial(jax.jit, static_argnames=("target",))
+def _target_fields(Z, U, *, target):
+    g = jax.vmap(target.noise_loading)(Z)
+    return jax.vmap(target.latent_drift)(Z, U), g @ jnp.swapaxes(g, -1, -2)
+
+
+def _evaluate_target(target, Z, U):
+    """Drift (n, d) and g g^T (n, d, d) of the target at the points, with a clear error if non-finite."""
+    F, S = _target_fields(Z, U, target=target)
+    F, S = np.asarray(F, np.float64), np.asarray(S, np.float64)
+    for name, arr in (("drift", F), ("diffusion", S)):
+        bad = ~np.all(np.isfinite(arr.reshape(arr.shape[0], -1)), axis=1)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"the target's `{name}` is non-finite at z={np.asarray(Z[i]).tolist()}"
+                             f" ({int(bad.sum())} of {bad.size} sampled points): shrink the sampling region or fix the function")
+    return F, S
+
+
+def _psd_sqrt(S):
+    """Symmetric PSD square roots of a stack of symmetric matrices (n, d, d); continuous even
+    where S is singular, unlike the Cholesky factor."""
+    w, V = np.linalg.eigh(0.5 * (S + np.swapaxes(S, -1, -2)))
+    return (V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+
+def _ridge(X, Y, ridge, n_penalised):
+    """Solve min ||X beta - Y||^2 / n + ridge ||beta[:n_penalised]||^2 in float64 (normal equations,
+    Cholesky): the float32 solve stalls at a few percent error on these ill-conditioned features."""
+    n = X.shape[0]
+    A = X.T @ X / n
+    A[np.arange(n_penalised), np.arange(n_penalised)] += ridge
+    rhs = X.T @ Y / n
+    try:
+        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), rhs, check_finite=False)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(A, rhs, rcond=None)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the loss (used by the optax route; the closed form minimises the same terms)
+# ---------------------------------------------------------------------------------------------
+def _connectivity(params, connectivity):
+    if connectivity == "symmetric":
+        return 0.5 * (params["A"] + params["A"].T)
+    return params["J"]
+
+
+def _drift_internal(params, connectivity, M, Phi, zi, U):
+    N = M.shape[0]
+    if connectivity == "low_rank":
+        rec = Phi @ params["W"] + params["b_lat"]
+    else:
+        J = _connectivity(params, connectivity)
+        rec = (Phi @ J.T + params["b"]) @ M / N
+    return -zi + rec + U @ params["B_lat"].T
+
+
+def _diffusion_internal(params, noise, Phi):
+    if noise == "additive":
+        G = params["gamma0"]
+        return jnp.broadcast_to(G @ G.T, (Phi.shape[0],) + G.shape)
+    G = params["gamma0"] + jnp.einsum("ijn,sn->sij", params["Gamma"], Phi)
+    return G @ jnp.swapaxes(G, -1, -2)
+
+
+def matching_loss(params, batch, *, connectivity, noise, M, x0, weights):
+    """The drift–diffusion matching loss L of METHOD.md section 3 on a batch of latent points.
+
+    ``batch`` holds internal coordinates ``zi`` (n, d), inputs ``U`` (n, k), features
+    ``Phi = phi(x0 + M zi)`` (n, N), target drift ``F`` (n, d) and ``S = g g^T`` (n, d, d).
+    ``weights`` holds ``s_f2``, ``s_D2``, ``lambda_D``, ``lambda_inv``, ``l2``.
+    Returns (loss, parts) with parts a dict of the terms.
+    """
+    N = M.shape[0]
+    f = _drift_internal(params, connectivity, M, batch["Phi"], batch["zi"], batch["U"])
+    drift = jnp.mean(jnp.sum((f - batch["F"]) ** 2, -1)) / weights["s_f2"]
+    S = _diffusion_internal(params, noise, batch["Phi"])
+    diff = jnp.mean(jnp.sum((S - batch["S"]) ** 2, (-1, -2))) / weights["s_D2"]
+    if connectivity == "low_rank":
+        inv = jnp.zeros(())
+        norm = jnp.sum(params["W"] ** 2)
+    else:
+        J = _connectivity(params, connectivity)
+        E = batch["Phi"] @ J.T + params["b"] - x0
+        E = E - (E @ M) @ M.T / N
+        inv = jnp.mean(jnp.sum(E**2, -1)) / N
+        norm = jnp.sum(J**2)
+    loss = drift + weights["lambda_D"] * diff + weights["lambda_inv"] * inv + weights["l2"] * norm
+    return loss, dict(drift=drift, diffusion=diff, invariance=inv)
+
+
+# ---------------------------------------------------------------------------------------------
+# fit
+# ---------------------------------------------------------------------------------------------
+def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
+        method: str | None = None, sampler: Sampler | None = None, optimizer=None,
+        n_samples: int | None = None, n_test: int = 2048, ridge: float = 1e-9,
+        lambda_D: float = 1.0, lambda_inv: float = 1.0, l2: float = 0.0, steps: int = 2000,
+        batch_size: int = 512, init: str | None = None, init_gain: float | None = None,
+        latent_gain: float = 1.5, offset_scale: float = 2.5, private_noise: float = 0.0,
+        progress: bool = True):
+    """Train a rate network so that its latent drift and diffusion match a target SDE.
+
+    Minimises the drift–diffusion matching loss (METHOD.md section 3) over points drawn from a
+    sampling measure; no simulation or backpropagation through time. For ``low_rank``
+    connectivity and ``method="lstsq"`` the drift term is a ridge regression in the readout
+    weights W, solved in closed form in float64, and the diffusion is matched in closed form too
+    (constant loading for additive noise; a regression of the symmetric square root of
+    ``g g^T`` on the rates for multiplicative noise). ``method="adam"`` minimises the full loss
+    with any optax transformation (``optimizer``), minibatched, and is the route for ``full``
+    and ``symmetric`` connectivity (their off-manifold drift is penalised by ``lambda_inv``).
+
+    Embedding (decides the error): the user's coordinates are mapped to internal ones by
+    ``z = latent_gain * (z_user - centre) / half_width`` of the sampler's extent, so the sampling
+    region spans ``[-latent_gain, latent_gain]`` whatever the target's scale; M is a random
+    Gaussian matrix with orthonormalised columns scaled to ``M^T M = N I`` (neuron gains ``|m_i|``
+    chi-distributed, directions isotropic) and x0 is uniform on ``[-offset_scale, offset_scale]``
+    projected off span(M). Every neuron's input is then O(1) and the tanh features are
+    well conditioned.
+
+    Parameters
+    ----------
+    target : SDE
+        The target (a built-in from ``ddm.systems`` or a user's ``ddm.SDE``).
+    n_neurons : int
+        N, at least the latent dimension d.
+    key : PRNG key
+        Draws the embedding, the training and held-out points and any initialisation.
+    connectivity : {"low_rank", "full", "symmetric"}
+    noise : {"additive", "multiplicative"}
+    method : {"lstsq", "adam"}, optional
+        Default "lstsq" for low_rank, "adam" otherwise.
+    sampler : Sampler, optional
+        ``ddm.box``, ``ddm.gaussian`` or ``ddm.occupation``; default: a box over ``target.region``.
+    optimizer : optax.GradientTransformation, optional
+        For ``method="adam"``; default Adam with a cosine-decayed learning rate from 1e-3
+        (warm start) or 1e-2 (random start). L-BFGS (``optax.lbfgs()``) works too.
+    n_samples, n_test : int
+        Training and held-out points (default n_samples = max(4096, 8 N)).
+    ridge : float
+        Ridge penalty of the closed form, relative to features of unit scale. Keeps the readout
+        weights moderate, so the manifold has no spurious attractors close to it.
+    lambda_D, lambda_inv, l2 : float
+        Weights of the diffusion term, the off-manifold penalty (full/symmetric) and the
+        squared norm of the connectivity, for the optax route.
+    steps, batch_size : int
+        Optax steps and minibatch size.
+    init : {"lstsq", "random"}, optional
+        Start of the optax route: the closed-form solution (warm start; the default for
+        low_rank and full), or a random start (the default for symmetric, where the symmetrised
+        closed form would push the drift far off the manifold). Full and symmetric starts add a
+        random bulk ``init_gain * X / sqrt(N)`` (symmetrised for symmetric), X standard normal.
+    init_gain : float, optional
+        Strength of that bulk: default 0.5 (full), 0.1 (symmetric).
+    latent_gain, offset_scale : float
+        Embedding scales described above.
+    private_noise : float
+        Standard deviation of independent per-neuron noise added in simulations.
+    progress : bool
+        Show a progress bar for the optax route.
+
+    Returns
+    -------
+    net : Network
+    report : xarray.Dataset
+        ``loss`` (step), held-out ``eps_f`` and ``eps_D`` (NaN when the target has no noise),
+        ``weight_rms``; sizes and settings in attrs.
+
+    Examples
+    --------
+    >>> import jax, ddm_explore as ddm
+    >>> net, report = ddm.fit(ddm.systems.van_der_pol(), 128, key=jax.random.key(0))
+    >>> bool(report.eps_f < 0.02)
+    True
+    """
+    from ..sdes._sde import SDE
+
+    if not isinstance(target, SDE):
+        raise ValueError(f"`target` must be a ddm.SDE (e.g. ddm.systems.van_der_pol()), got {type(target).__name__}")
+    key = check_key("key", key)
+    N = check_int("n_neurons", n_neurons)
+    d, k = target.dim, target.input_dim
+    if N < d:
+        raise ValueError(f"`n_neurons` must be >= the latent dimension {d}, got {N}")
+    check_choice("connectivity", connectivity, CONNECTIVITIES)
+    check_choice("noise", noise, NOISE_MODES)
+    if method is None:
+        method = "lstsq" if connectivity == "low_rank" else "adam"
+    check_choice("method", method, METHODS)
+    if method == "lstsq" and connectivity != "low_rank":
+        raise ValueError(f"`method`='lstsq' is the closed form for connectivity='low_rank' only; "
+                         f"use method='adam' for connectivity={connectivity!r}")
+    if init is None:
+        init = "random" if connectivity == "symmetric" else "lstsq"
+    check_choice("init", init, INITS)
+    if init_gain is None:
+        init_gain = 0.1 if connectivity == "symmetric" else 0.5
+    n_samples = check_int("n_samples", n_samples if n_samples is not None else max(4096, 8 * N), minimum=2)
+    n_test = check_int("n_test", n_test, minimum=2)
+    ridge = check_positive("ridge", ridge, allow_zero=True)
+    lambda_D = check_positive("lambda_D", lambda_D, allow_zero=True)
+    lambda_inv = check_positive("lambda_inv", lambda_inv, allow_zero=True)
+    l2 = check_positive("l2", l2, allow_zero=True)
+    steps = check_int("steps", steps)
+    batch_size = check_int("batch_size", batch_size)
+    init_gain = check_positive("init_gain", init_gain, allow_zero=True)
+    latent_gain = check_positive("latent_gain", latent_gain)
+    offset_scale = check_positive("offset_scale", offset_scale, allow_zero=True)
+    private_noise = check_positive("private_noise", private_noise, allow_zero=True)
+    if optimizer is not None and method != "adam":
+        raise ValueError("`optimizer` is used by method='adam' only; got method='lstsq'")
+    if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
+        raise ValueError(f"`optimizer` must be an optax transformation such as optax.adam(1e-3), got {type(optimizer).__name__}")
+    if sampler is None:
+        sampler = box(*target.region)
+    if not isinstance(sampler, Sampler):
+        raise ValueError(f"`sampler` must come from ddm.box, ddm.gaussian or ddm.occupation, got {type(sampler).__name__}")
+    if sampler.dim != d:
+        raise ValueError(f"`sampler` draws {sampler.dim}-dimensional points but the target has dim={d}")
+
+    t_start = time.perf_counter()
+    k_embed, k_train, k_test, k_utrain, k_utest, k_init, k_opt = jax.random.split(key, 7)
+    lo, hi = (np.asarray(e, np.float64) for e in sampler.extent)
+    centre = (lo + hi) / 2
+    scale = (hi - lo) / 2 / latent_gain
+    M, x0 = make_embedding(k_embed, N, d, offset_scale=offset_scale)
+
+    Z = sampler.sample(k_train, n_samples)
+    U = _draw_inputs(target, k_utrain, n_samples)
+    F, S = _evaluate_target(target, Z, U)
+    zi = (np.asarray(Z, np.float64) - centre) / scale
+    Fi = F / scale
+    Si = S / np.outer(scale, scale)
+    Ud = np.asarray(U, np.float64)
+    Phi = np.tanh(x0 + zi @ M.T)
+
+    # closed form: drift by ridge regression, diffusion by regression of the PSD square root
+    X = np.concatenate([Phi, Ud, np.ones((n_samples, 1))], axis=1)
+    beta = _ridge(X, Fi + zi, ridge, N)
+    W, B_lat, b_lat = beta[:N], beta[N:N + k].T, beta[N + k]
+    R = _psd_sqrt(Si)  # (n, d, d), R R^T = g g^T
+    if noise == "additive":
+        gamma0 = _psd_sqrt(Si.mean(0)[None])[0]
+        Gamma = None
+    else:
+        Xn = np.concatenate([Phi, np.ones((n_samples, 1))], axis=1)
+        coef = _ridge(Xn, R.reshape(n_samples, d * d), ridge, N)
+        Gamma = coef[:N].T.reshape(d, d, N)
+        gamma0 = coef[N].reshape(d, d)
+
+    interrupted = False
+    f32 = lambda a: None if a is None else jnp.asarray(a, jnp.float32)  # noqa: E731
+    if method == "lstsq":
+        J_full = None
+        b = x0 + M @ b_lat
+        # the loss the closed form minimised, on the training points (drift + diffusion terms)
+        res_f = X @ beta - (Fi + zi)
+        loss_f = np.mean(np.sum(res_f**2, -1)) / (np.mean(np.sum(Fi**2, -1)) or 1.0)
+        Gs = gamma0 if Gamma is None else gamma0 + np.einsum("ijn,sn->sij", Gamma, Phi)
+        res_D = Gs @ np.swapaxes(Gs, -1, -2) - Si
+        s_D2 = np.mean(np.sum(Si**2, (-1, -2)))
+        loss_D = np.mean(np.sum(res_D**2, (-1, -2))) / s_D2 if s_D2 > 0 else 0.0
+        history = np.array([loss_f + lambda_D * loss_D])
+    else:
+        params = dict(B_lat=B_lat, gamma0=gamma0)
+        if noise == "multiplicative":
+            params["Gamma"] = Gamma
+        bulk = np.asarray(jax.random.normal(k_init, (N, N)), np.float64) / np.sqrt(N)
+        if init == "random":
+            rng_w = np.asarray(jax.random.normal(jax.random.fold_in(k_init, 1), (N, d)), np.float64) / np.sqrt(N)
+            params.update(B_lat=np.zeros_like(B_lat), gamma0=np.eye(d) * 0.1)
+            if noise == "multiplicative":
+                params["Gamma"] = np.zeros_like(Gamma)
+            W0, b_lat0 = rng_w, np.zeros(d)
+        else:
+            W0, b_lat0 = W, b_lat
+        if connectivity == "low_rank":
+            params.update(W=W0, b_lat=b_lat0)
+        elif connectivity == "full":
+            params.update(J=M @ W0.T + init_gain * bulk, b=x0 + M @ b_lat0)
+        else:
+            Jlr = M @ W0.T
+            params.update(A=0.5 * (Jlr + Jlr.T) + init_gain * 0.5 * (bulk + bulk.T), b=x0 + M @ b_lat0)
+        params = jax.tree_util.tree_map(f32, params)
+        data = dict(zi=zi, U=Ud, Phi=Phi, F=Fi, S=Si)
+        data = jax.tree_util.tree_map(f32, data)
+        s_D2 = float(np.mean(np.sum(Si**2, (-1, -2))))
+        weights = dict(s_f2=float(np.mean(np.sum(Fi**2, -1))) or 1.0, s_D2=s_D2 or 1.0,
+                       lambda_D=lambda_D if s_D2 > 0 else 0.0, lambda_inv=lambda_inv, l2=l2)
+        if optimizer is None:
+            lr = 1e-3 if init == "lstsq" else 1e-2
+            optimizer = optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=1e-2))
+        params, history, interrupted = _optax_loop(
+            params, data, optimizer, k_opt, steps=steps, batch_size=min(batch_size, n_samples),
+            loss_kw=dict(connectivity=connectivity, noise=noise, M=f32(M), x0=f32(x0), weights=weights),
+            progress=progress)
+        params = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), params)
+        B_lat, gamma0 = params["B_lat"], params["gamma0"]
+        Gamma = params.get("Gamma")
+        if connectivity == "low_rank":
+            W, b = params["W"], x0 + M @ params["b_lat"]
+            J_full = None
+        else:
+            J_full = params["J"] if connectivity == "full" else 0.5 * (params["A"] + params["A"].T)
+            W, b = None, params["b"]
+    B = M @ B_lat
+    net = Network(M=f32(M), x0=f32(x0), W=f32(W), J_full=f32(J_full), b=f32(b), B=f32(B.reshape(N, k)),
+                  gamma0=f32(gamma0), Gamma=f32(Gamma), private_noise=jnp.asarray(private_noise, jnp.float32),
+                  centre=f32(centre), scale=f32(scale), region_low=f32(lo), region_high=f32(hi),
+                  connectivity=connectivity, noise=noise, name=f"{target.name} network")
+    bad = [name for name, a in (("J", net.J), ("b", net.b), ("noise loading", net.gamma0)) if not bool(jnp.all(jnp.isfinite(a)))]
+    if bad:
+        raise FloatingPointError(f"fit produced non-finite {', '.join(bad)}: lower the learning rate of `optimizer`, "
+                                 f"raise `ridge`, or shrink the sampling region")
+    fit_seconds = time.perf_counter() - t_start
+
+    eps_f, eps_D = matching_errors(net, target, sampler.sample(k_test, n_test), _draw_inputs(target, k_utest, n_test))
+    weight_rms = float(jnp.sqrt(jnp.mean(net.W**2))) if net.W is not None else float(jnp.sqrt(jnp.mean(net.J**2)) * math.sqrt(N))
+    report = xr.Dataset(
+        dict(loss=("step", np.asarray(history, np.float64), dict(long_name="matching loss (training batch)")),
+             eps_f=((), eps_f, dict(long_name="held-out relative drift error", n_test=n_test)),
+             eps_D=((), eps_D, dict(long_name="held-out relative diffusion error", n_test=n_test)),
+             weight_rms=((), weight_rms, dict(long_name="RMS readout weight (low_rank) or sqrt(N) RMS J"))),
+        coords=dict(step=np.arange(len(history))),
+        attrs=dict(target=target.name, target_params=str(target.params), n_neurons=N, dim=d, input_dim=k,
+                   connectivity=connectivity, noise=noise, method=method, sampler=sampler.describe(),
+                   n_samples=n_samples, n_test=n_test, ridge=ridge, lambda_D=lambda_D, lambda_inv=lambda_inv,
+                   l2=l2, steps=steps if method == "adam" else 0, latent_gain=latent_gain,
+                   offset_scale=offset_scale, fit_seconds=fit_seconds, interrupted=int(interrupted)))
+    return net, report
+
+
+def matching_errors(net, target, Z, U=None):
+    """Relative drift and diffusion errors of a network against a target at points Z (n, d).
+
+    ``eps_f = sqrt(E||f_net - f||^2 / E||f||^2)``, ``eps_D`` likewise with D (METHOD.md section 3);
+    eps_D is NaN when the target's diffusion is zero.
+    """
+    Z = jnp.asarray(Z, jnp.float32)
+    if U is None:
+        U = jnp.zeros((Z.shape[0], target.input_dim), jnp.float32)
+    f = np.asarray(jax.vmap(target.latent_drift)(Z, U), np.float64)
+    fn = np.asarray(net.latent_drift(Z, U), np.float64)
+    D = np.asarray(jax.vmap(target.latent_diffusion)(Z), np.float64)
+    Dn = np.asarray(net.latent_diffusion(Z), np.float64)
+    den_f = np.mean(np.sum(f**2, -1))
+    den_D = np.mean(np.sum(D**2, (-1, -2)))
+    eps_f = float(np.sqrt(np.mean(np.sum((fn - f) ** 2, -1)) / den_f)) if den_f > 0 else float("nan")
+    eps_D = float(np.sqrt(np.mean(np.sum((Dn - D) ** 2, (-1, -2))) / den_D)) if den_D > 0 else float("nan")
+    return eps_f, eps_D
+
+
+def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, progress, chunk=50):
+    """Minibatched optax training in jitted ``lax.scan`` chunks; keeps the best parameters seen and
+    returns them with the loss history if interrupted (KeyboardInterrupt)."""
+    tx = optax.with_extra_args_support(optimizer)
+    n = data["zi"].shape[0]
+
+    def loss_fn(p, batch):
+        return matching_loss(p, batch, **loss_kw)[0]
+
+    def step(carry, i):
+        p, state = carry
+        idx = jax.random.randint(jax.random.fold_in(key, i), (batch_size,), 0, n)
+        batch = jax.tree_util.tree_map(lambda a: a[idx], data)
+        value, grad = jax.value_and_grad(loss_fn)(p, batch)
+        updates, state = tx.update(grad, state, p, value=value, grad=grad, value_fn=lambda q: loss_fn(q, batch))
+        return (optax.apply_updates(p, updates), state), value
+
+    @jax.jit
+    def run_chunk(p, state, start):
+        (p, state), values = jax.lax.scan(step, (p, state), start + jnp.arange(chunk))
+        return p, state, values
+
+    state = tx.init(params)
+    history, best, best_loss, interrupted = [], params, np.inf, False
+    n_chunks = -(-steps // chunk)
+    with progress_bar(progress, n_chunks * chunk, "fit (optax)") as bar:
+        try:
+            for c in range(n_chunks):
+                new_params, new_state, values = run_chunk(params, state, c * chunk)
+                values = np.asarray(values)
+                if not np.all(np.isfinite(values)):
+                    bad = c * chunk + int(np.argmax(~np.isfinite(values)))
+                    raise FloatingPointError(f"training loss became non-finite at step {bad}: lower the learning rate "
+                                             f"of `optimizer` (or raise `ridge`/`l2`); the best parameters so far had loss {best_loss:.3g}")
+                params, state = new_params, new_state
+                history.extend(values.tolist())
+                if values[-1] < best_loss:
+                    best, best_loss = params, float(values[-1])
+                bar.update(chunk)
+                bar.set_postfix_str(f"loss {values[-1]:.3g}")
+        except KeyboardInterrupt:
+            interrupted = True
+            warnings.warn(f"fit interrupted after {len(history)} steps: returning the best parameters so far", stacklevel=3)
+    if not history:
+        history = [np.nan]
+    return best, np.asarray(history[:steps]), interrupted

@@ -1,0 +1,4 @@
+"""Target systems: the SDE type and the built-in library."""
+
+from . import systems as systems
+from ._sde import SDE as SDE

@@ -1,0 +1,154 @@
+"""The target SDE  dz = f(z, u) dt + g(z) dW  (METHOD.md section 1)."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import _show, as_array, check_int, check_region
+
+
+def _takes_input(fn: Callable) -> bool:
+    try:
+        params = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        ]
+    except (TypeError, ValueError):
+        return True
+    return len(params) != 1
+
+
+@dataclass(frozen=True, eq=False)
+class SDE:
+    """A latent SDE ``dz = f(z, u) dt + g(z) dW`` in R^d (Itô), driven by an input u in R^k.
+
+    Parameters
+    ----------
+    drift : callable
+        ``f(z, u) -> (d,)``, JAX-traceable; ``f(z)`` is accepted when ``input_dim == 0``.
+    diffusion : callable or array
+        ``g(z) -> (d, m)``, JAX-traceable, or a constant (d, m) array. The diffusion matrix is
+        ``D(z) = g g^T / 2``.
+    dim, noise_dim, input_dim : int
+        d, m and k.
+    name : str
+        Shown in reports and plots.
+    region : (low, high)
+        The default sampling box (two length-d sequences): ``fit`` samples from it when no
+        sampler is given, and plots and grids cover it.
+    input_region : (low, high), optional
+        Box of inputs u that ``fit`` samples when k > 0 (default [-1, 1]^k).
+    params : dict, optional
+        The parameters the system was built with; copied into the attrs of results.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> import ddm_explore as ddm
+    >>> sde = ddm.SDE(drift=lambda z, u: -z, diffusion=0.5 * jnp.eye(2), dim=2, noise_dim=2,
+    ...               name="OU", region=([-2, -2], [2, 2]))
+    >>> sde.latent_diffusion(jnp.zeros(2)).tolist()
+    [[0.125, 0.0], [0.0, 0.125]]
+    """
+
+    drift: Callable
+    diffusion: Any
+    dim: int
+    noise_dim: int
+    input_dim: int = 0
+    name: str = "SDE"
+    region: Any = None
+    input_region: Any = None
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        d = check_int("dim", self.dim)
+        m = check_int("noise_dim", self.noise_dim)
+        k = check_int("input_dim", self.input_dim, minimum=0)
+        if not isinstance(self.name, str):
+            raise ValueError(f"`name` must be a string, got {_show(self.name)}")
+        if not callable(self.drift):
+            raise ValueError(f"`drift` must be a callable f(z, u) -> (d,), got {_show(self.drift)}")
+        if self.region is None:
+            raise ValueError("`region` is required: the box (low, high) that fit samples from, e.g. region=([-3, -3], [3, 3])")
+        low, high = check_region("region", self.region, d)
+        object.__setattr__(self, "region", (low, high))
+        if k > 0:
+            ir = self.input_region if self.input_region is not None else (-np.ones(k), np.ones(k))
+            object.__setattr__(self, "input_region", check_region("input_region", ir, k))
+        else:
+            object.__setattr__(self, "input_region", None)
+        if not callable(self.diffusion):
+            g0 = as_array("diffusion", self.diffusion, shape=(d, m))
+            g0 = jnp.asarray(g0, dtype=jnp.float32)
+            object.__setattr__(self, "_g", lambda z: g0)
+            object.__setattr__(self, "_constant_g", True)
+        else:
+            object.__setattr__(self, "_g", self.diffusion)
+            object.__setattr__(self, "_constant_g", False)
+        drift = self.drift
+        object.__setattr__(self, "_f", drift if _takes_input(drift) or k > 0 else (lambda z, u: drift(z)))
+        object.__setattr__(self, "params", dict(self.params))
+        self._probe()
+
+    def _probe(self):
+        """Call f and g once at the region centre: shapes and finiteness, with clear errors."""
+        d, m, k = self.dim, self.noise_dim, self.input_dim
+        z = jnp.asarray((self.region[0] + self.region[1]) / 2, dtype=jnp.float32)
+        u = jnp.zeros((k,), jnp.float32)
+        try:
+            f = self._f(z, u)
+        except Exception as err:  # the user's function: report it with its signature
+            raise ValueError(f"`drift` failed when called as f(z, u) with z of shape ({d},) and u of shape ({k},): {type(err).__name__}: {err}") from err
+        if jnp.shape(f) != (d,):
+            raise ValueError(f"`drift` must return shape ({d},), got {jnp.shape(f)} at z={np.asarray(z).tolist()}")
+        if not bool(jnp.all(jnp.isfinite(f))):
+            raise ValueError(f"`drift` returned a non-finite value {np.asarray(f).tolist()} at z={np.asarray(z).tolist()}")
+        try:
+            g = self._g(z)
+        except Exception as err:
+            raise ValueError(f"`diffusion` failed when called as g(z) with z of shape ({d},): {type(err).__name__}: {err}") from err
+        if jnp.shape(g) != (d, m):
+            raise ValueError(f"`diffusion` must return shape ({d}, {m}) (dim, noise_dim), got {jnp.shape(g)}")
+        if not bool(jnp.all(jnp.isfinite(g))):
+            raise ValueError(f"`diffusion` returned a non-finite value at z={np.asarray(z).tolist()}")
+
+    # The interface shared with networks -------------------------------------------------
+    @property
+    def has_constant_diffusion(self) -> bool:
+        return self._constant_g
+
+    def latent_drift(self, z, u=None):
+        """f(z, u), shape (d,). ``u`` defaults to zeros."""
+        z = jnp.asarray(z, jnp.float32)
+        if u is None:
+            u = jnp.zeros((self.input_dim,), jnp.float32)
+        return jnp.asarray(self._f(z, jnp.asarray(u, jnp.float32)), jnp.float32)
+
+    def noise_loading(self, z):
+        """g(z), shape (d, m)."""
+        return jnp.asarray(self._g(jnp.asarray(z, jnp.float32)), jnp.float32)
+
+    def latent_diffusion(self, z):
+        """D(z) = g g^T / 2, shape (d, d)."""
+        g = self.noise_loading(z)
+        return 0.5 * g @ g.T
+
+    def with_params(self, **changes) -> "SDE":
+        """A copy with some constructor fields replaced."""
+        fields = dict(drift=self.drift, diffusion=self.diffusion, dim=self.dim, noise_dim=self.noise_dim,
+                      input_dim=self.input_dim, name=self.name, region=self.region,
+                      input_region=self.input_region, params=self.params)
+        fields.update(changes)
+        return SDE(**fields)
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"SDE({self.name!r}, dim={self.dim}, noise_dim={self.noise_dim}, input_dim={self.input_dim}{', ' + p if p else ''})"

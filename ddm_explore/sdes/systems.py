@@ -1,0 +1,7 @@
+"""The built-in target systems (``ddm.systems``)."""
+
+from ._double_well import double_well as double_well
+from ._double_well import kramers_rate as kramers_rate
+from ._linear import ornstein_uhlenbeck as ornstein_uhlenbeck
+from ._linear import ou_stationary_covariance as ou_stationary_covariance
+from ._oscillators import van_der_pol as van_der_pol

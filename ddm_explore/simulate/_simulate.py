@@ -1,0 +1,266 @@
+"""Euler–Maruyama simulation of a target SDE or a rate network (METHOD.md section 4)."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from .._checks import as_array, check_int, check_key, check_positive
+from .._progress import progress_bar
+from ..network._network import Network
+from ..sdes._sde import SDE
+from ._inputs import Schedule, as_schedule
+
+#: recorded floats per segment: bounds the device memory of one jitted call
+_SEGMENT_BUDGET = 8_000_000
+
+
+# ---------------------------------------------------------------------------------------------
+# one system = state, drift, noise and readout, batched over trials
+# ---------------------------------------------------------------------------------------------
+def _n_noise(system) -> int:
+    if isinstance(system, Network):
+        return system.dim + (system.n_neurons if float(system.private_noise) > 0 else 0)
+    return system.noise_dim
+
+
+def _drift(system, x, u):
+    if isinstance(system, Network):
+        return system.neuron_drift(x, u)
+    return jax.vmap(system.latent_drift)(x, jnp.broadcast_to(u, x.shape[:1] + u.shape[1:]))
+
+
+def _noise(system, x, dw, private: bool):
+    if isinstance(system, Network):
+        d = system.dim
+        out = system.neuron_noise(x, dw[..., :d])
+        if private:
+            out = out + system.private_noise * dw[..., d:]
+        return out
+    if system.has_constant_diffusion:
+        return dw @ system.noise_loading(x[0]).T
+    g = jax.vmap(system.noise_loading)(x)
+    return jnp.einsum("tij,tj->ti", g, dw)
+
+
+def _readout(system, x):
+    return system.readout(x) if isinstance(system, Network) else x
+
+
+@partial(jax.jit, static_argnames=("sde", "n_records", "record_every", "n_noise", "deterministic", "record_neurons", "private"))
+def _segment(params, x, key, first_record, breaks, values, dt, *, sde, n_records, record_every, n_noise,
+             deterministic, record_neurons, private):
+    """Advance ``n_records * record_every`` steps; return the final state and the records."""
+    system = params if sde is None else sde
+    sqdt = jnp.sqrt(dt)
+
+    def one_record(x, j):  # j: global index of the record this chunk ends at
+        if deterministic:
+            dW = jnp.zeros((record_every, x.shape[0], 0), x.dtype)
+        else:  # one draw for the whole chunk: cheaper than one per step
+            dW = jax.random.normal(jax.random.fold_in(key, j), (record_every, x.shape[0], n_noise), x.dtype) * sqdt
+
+        def em_step(x, inp):
+            i, dw = inp
+            t = ((j - 1) * record_every + i) * dt
+            u = values[:, jnp.searchsorted(breaks, t, side="right")]
+            dx = _drift(system, x, u) * dt
+            if not deterministic:
+                dx = dx + _noise(system, x, dw, private)
+            return x + dx, None
+
+        x, _ = jax.lax.scan(em_step, x, (jnp.arange(record_every), dW))
+        return x, (_readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype))
+
+    return jax.lax.scan(one_record, x, first_record + jnp.arange(n_records))
+
+
+def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None, inputs=None,
+             record_every: int = 1, record_neurons: bool = False, deterministic: bool = False,
+             progress: bool = True) -> xr.Dataset:
+    """Simulate a target SDE or a network by Euler–Maruyama, batched over trials.
+
+    A network is integrated in all N neurons (``dx = [-x + J phi(x) + B u + b] dt + Sigma(x) dW``)
+    and read out as ``z = M^T x / N`` in the user's coordinates; its noise is drawn only in the
+    channels it lives in: d latent channels, plus N private ones when ``net.private_noise > 0``.
+    Only every ``record_every``-th step is kept, so memory grows with the recorded length, not
+    the step count.
+
+    Parameters
+    ----------
+    target : SDE or Network
+    t_max, dt : float
+        Duration and time step (time in units of the neuronal time constant).
+    n_trials : int
+    key : PRNG key
+        Draws the noise (and z0 when it is omitted). Same key, same numbers.
+    z0 : (d,) or (n_trials, d), optional
+        Latent start; a network starts on the manifold at ``x0 + M z0``. Default: uniform in the
+        target's region.
+    inputs : Schedule or (k,) / (n_trials, k) array, optional
+        A piecewise-constant input (``ddm.inputs``); default zero.
+    record_every : int
+        Keep every k-th step (times 0, k dt, 2 k dt, ...).
+    record_neurons : bool
+        Also return the neuron states "x" (network only).
+    deterministic : bool
+        Switch the noise off.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``z`` (trial, time, latent); ``x`` (trial, time, neuron) with ``record_neurons``; ``u``
+        (trial, time, input) when the system has inputs. Settings in attrs.
+
+    Raises
+    ------
+    FloatingPointError
+        When a state becomes non-finite: the message names the trial and time.
+
+    Examples
+    --------
+    >>> import jax, ddm_explore as ddm
+    >>> ds = ddm.simulate(ddm.systems.double_well(), t_max=1.0, dt=0.01, n_trials=3,
+    ...                   key=jax.random.key(0), record_every=10, progress=False)
+    >>> ds.z.dims, ds.z.shape
+    (('trial', 'time', 'latent'), (3, 11, 1))
+    """
+    if not isinstance(target, (SDE, Network)):
+        raise ValueError(f"`target` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
+    key = check_key("key", key)
+    t_max = check_positive("t_max", t_max)
+    dt = check_positive("dt", dt)
+    n_trials = check_int("n_trials", n_trials)
+    record_every = check_int("record_every", record_every)
+    n_steps = int(round(t_max / dt))
+    if n_steps < 1 or not math.isclose(n_steps * dt, t_max, rel_tol=1e-6, abs_tol=1e-9):
+        raise ValueError(f"`t_max` must be a positive multiple of `dt`, got t_max={t_max} and dt={dt}")
+    n_rec = n_steps // record_every
+    if n_rec < 1:
+        raise ValueError(f"`record_every`={record_every} exceeds the number of steps {n_steps}: nothing would be recorded")
+    is_net = isinstance(target, Network)
+    if record_neurons and not is_net:
+        raise ValueError("`record_neurons`=True needs a Network target; an SDE has no neurons")
+    d = target.dim
+    k_z0, k_noise = jax.random.split(key)
+    lo, hi = target.region
+    if z0 is None:
+        z0 = np.asarray(jax.random.uniform(k_z0, (n_trials, d), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32)))
+    z0 = as_array("z0", z0)
+    if z0.shape == (d,):
+        z0 = np.broadcast_to(z0, (n_trials, d))
+    if z0.shape != (n_trials, d):
+        raise ValueError(f"`z0` must have shape ({d},) or (n_trials={n_trials}, {d}), got {z0.shape}")
+    sched = as_schedule(inputs, input_dim=target.input_dim, n_trials=n_trials)
+    check_stable_dt(target, dt)
+
+    x = target.embed(z0) if is_net else jnp.asarray(z0, jnp.float32)
+    width = x.shape[1]
+    private = is_net and float(target.private_noise) > 0
+    per_record = n_trials * (d + (width if record_neurons else 0))
+    cap = max(1, min(n_rec, _SEGMENT_BUDGET // max(per_record, 1), max(1, 200_000 // record_every)))
+    n_seg = -(-n_rec // cap)
+    seg_len = -(-n_rec // n_seg)
+    kw = dict(sde=None if is_net else target, n_records=seg_len, record_every=record_every,
+              n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
+              private=private)
+    params = target if is_net else None
+    breaks = jnp.asarray(sched.breaks, jnp.float32)
+    values = jnp.asarray(sched.values, jnp.float32)
+    z_rec = np.empty((n_rec + 1, n_trials, d), np.float32)
+    z_rec[0] = np.asarray(_readout(target, x))
+    x_rec = np.empty((n_rec + 1, n_trials, width), np.float32) if record_neurons else None
+    if record_neurons:
+        x_rec[0] = np.asarray(x)
+    with progress_bar(progress and n_seg > 1, n_seg, f"simulate {getattr(target, 'name', '')}") as bar:
+        for s in range(n_seg):
+            start = s * seg_len
+            x, (zs, xs) = _segment(params, x, k_noise, start + 1, breaks, values, jnp.float32(dt), **kw)
+            take = min(seg_len, n_rec - start)
+            zs = np.asarray(zs[:take])
+            z_rec[start + 1:start + 1 + take] = zs
+            if record_neurons:
+                x_rec[start + 1:start + 1 + take] = np.asarray(xs[:take])
+            _raise_if_nonfinite(zs, start + 1, record_every, dt)
+            bar.update(1)
+
+    times = np.arange(n_rec + 1) * record_every * dt
+    coords = dict(trial=np.arange(n_trials), time=times, latent=np.arange(d))
+    data = dict(z=(("trial", "time", "latent"), np.swapaxes(z_rec, 0, 1), dict(long_name="latent state", units="latent units")))
+    if record_neurons:
+        coords["neuron"] = np.arange(width)
+        data["x"] = (("trial", "time", "neuron"), np.swapaxes(x_rec, 0, 1), dict(long_name="neuron state"))
+    if target.input_dim:
+        coords["input"] = np.arange(target.input_dim)
+        u = np.broadcast_to(sched(times), (n_trials, n_rec + 1, target.input_dim))
+        data["u"] = (("trial", "time", "input"), u.astype(np.float32), dict(long_name="input"))
+    ds = xr.Dataset(data, coords=coords)
+    ds.time.attrs.update(units="tau", long_name="time (neuronal time constants)")
+    ds.attrs.update(system=getattr(target, "name", ""), system_kind="network" if is_net else "sde",
+                    dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
+                    deterministic=int(bool(deterministic)), method="Euler-Maruyama",
+                    key=str(np.asarray(jax.random.key_data(key)).tolist()))
+    if not is_net:
+        ds.attrs["system_params"] = str(target.params)
+    else:
+        ds.attrs.update(n_neurons=target.n_neurons, connectivity=target.connectivity, noise=target.noise,
+                        private_noise=float(target.private_noise))
+    return ds
+
+
+def _raise_if_nonfinite(zs, first_record, record_every, dt):
+    bad = ~np.isfinite(zs).all(axis=-1)  # (records, trials)
+    if bad.any():
+        r, trial = np.argwhere(bad)[0]
+        rec = first_record + int(r)
+        t_hi, t_lo = rec * record_every * dt, (rec - 1) * record_every * dt
+        raise FloatingPointError(
+            f"simulation diverged: trial {int(trial)} became non-finite between t={t_lo:.6g} and t={t_hi:.6g} "
+            f"(steps {(rec - 1) * record_every}..{rec * record_every}); try a smaller `dt`, a smaller noise or a "
+            f"start inside the fitted region")
+
+
+def check_stable_dt(target, dt: float, *, n_points: int = 64):
+    """Raise if ``dt`` is too large for a stable Euler step on the fastest linear timescale of
+    the latent drift (max |eigenvalue| of its Jacobian over points of the region; for a network,
+    also the unit leak of the neurons)."""
+    lam = _fastest_rate(target, n_points)
+    if is_net := isinstance(target, Network):
+        lam = max(lam, 1.0)
+    if dt * lam > 2.0:
+        kind = "network" if is_net else "SDE"
+        raise ValueError(f"`dt`={dt} is too large for stable Euler–Maruyama integration of this {kind}: its fastest "
+                         f"rate is about {lam:.3g} per unit time, so use dt <= {1.0 / lam:.3g}")
+
+
+def _fastest_rate(target, n_points):
+    lo, hi = (np.asarray(a, np.float32) for a in target.region)
+    u = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
+    # a fixed, deterministic low-discrepancy set of points in the region
+    pts = lo + (hi - lo) * np.stack([(u * (1 + 0.618034 * i)) % 1.0 for i in range(len(lo))], axis=-1)
+    jac = _jacobians(target, jnp.asarray(pts))
+    ev = np.linalg.eigvals(np.asarray(jac, np.float64))
+    return float(np.nanmax(np.abs(ev))) if np.all(np.isfinite(ev)) else 0.0
+
+
+def _jacobians(target, pts):
+    if isinstance(target, Network):
+        return _net_jac(target, pts)
+    return _sde_jac(pts, sde=target)
+
+
+@jax.jit
+def _net_jac(net, pts):
+    return jax.vmap(jax.jacfwd(lambda z: net.latent_drift(z)))(pts)
+
+
+@partial(jax.jit, static_argnames=("sde",))
+def _sde_jac(pts, *, sde):
+    return jax.vmap(jax.jacfwd(lambda z: sde.latent_drift(z)))(pts)

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The project's two commands, from a fresh clone with only Python 3.11+:
+
+    python3 dev.py lab     # install what is missing, open the notebook gallery in JupyterLab
+    python3 dev.py test    # install what is missing, run the whole test suite
+
+Everything is installed into ./.venv (re-installed when pyproject.toml changes).
+`lab` binds 127.0.0.1 with a token; `--no-browser` for headless use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+STAMP = VENV / ".ddm_explore-installed"
+EXTRAS = "test"
+
+
+def _run(cmd, **kw):
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_env() -> None:
+    """Create .venv and install the package with its test extras when missing or out of date."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"ddm_explore needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest() + EXTRAS
+    if PY.exists() and STAMP.exists() and STAMP.read_text() == want:
+        return
+    if not PY.exists():
+        _run([sys.executable, "-m", "venv", str(VENV)])
+    _run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    _run([str(PY), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{EXTRAS}]"])
+    STAMP.write_text(want)
+
+
+def env_vars() -> dict:
+    env = dict(os.environ)
+    env.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
+    env.setdefault("JAX_PLATFORMS", "cpu") if not shutil.which("nvidia-smi") else None
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("lab", "test"):
+        print(__doc__)
+        return 2
+    ensure_env()
+    if argv[0] == "test":
+        result = subprocess.run([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env_vars())
+        if result.returncode == 5:
+            print("pytest collected no tests: that is a failure here", file=sys.stderr)
+        return result.returncode
+    return subprocess.run([str(VENV / "bin" / "ddm-explore"), "lab", *argv[1:]], cwd=ROOT, env=env_vars()).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,248 @@
+"""Core library: fit, simulate, save/load (issue: core library and scaffold)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import xarray as xr
+
+import ddm_explore as ddm
+
+KEY = jax.random.key(0)
+
+
+def _cycle(target, key=1):
+    ds = ddm.simulate(target, t_max=60.0, dt=0.01, n_trials=1, key=jax.random.key(key), z0=[1.0, 0.0],
+                      record_every=2, deterministic=True, progress=False)
+    return ddm.analysis.limit_cycle(ds.z, discard=0.5), ds
+
+
+def test_van_der_pol_low_rank_matches_drift_and_cycle(vdp, vdp_fit):
+    net, report = vdp_fit
+    assert net.n_neurons == 256 and net.connectivity == "low_rank"
+    assert float(report.eps_f) <= 0.005
+    cyc_net, _ = _cycle(net)
+    cyc_tgt, _ = _cycle(vdp)
+    for name in ("period", "amplitude"):
+        a, b = float(cyc_net[name][0]), float(cyc_tgt[name][0])
+        assert abs(a - b) <= 0.03 * b, (name, a, b)
+    assert 6.5 < float(cyc_tgt.period[0]) < 6.9  # the known mu = 1 period, ~6.66
+
+
+@pytest.mark.slow
+def test_symmetric_connectivity_cannot_oscillate(vdp):
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="symmetric", steps=1000, progress=False)
+    assert np.allclose(np.asarray(net.J), np.asarray(net.J).T)
+    assert float(report.eps_f) >= 0.2
+    cyc, ds = _cycle(net)
+    assert np.isnan(float(cyc.period[0])), "a symmetric network kept oscillating"
+    tail = ds.z.isel(time=slice(-500, None))
+    assert float(tail.std("time").max()) < 1e-3  # settled to a fixed point
+    assert float(abs(tail).max()) < 5.0  # ... inside the fitted region
+
+
+def test_full_connectivity_trains_with_invariance_penalty(vdp):
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", steps=300, progress=False)
+    assert net.W is None and net.J.shape == (128, 128)
+    assert report.loss.sizes["step"] == 300
+    assert float(report.loss[-1]) < float(report.loss[0])
+    assert float(report.eps_f) < 0.05
+
+
+def test_adam_low_rank_from_random_start_learns(vdp):
+    net, report = ddm.fit(vdp, 128, key=KEY, method="adam", init="random", steps=500, progress=False)
+    assert float(report.loss[-1]) < 0.2 * float(report.loss[0])
+
+
+def _scaled_vdp(a):
+    base = ddm.systems.van_der_pol()
+    return ddm.SDE(drift=lambda z, u: a * base.latent_drift(z / a), diffusion=0.1 * a * np.eye(2), dim=2,
+                   noise_dim=2, name="scaled VdP", region=([-3 * a, -3 * a], [3 * a, 3 * a]))
+
+
+def test_fit_is_scale_free():
+    eps = {a: float(ddm.fit(_scaled_vdp(a), 256, key=KEY, progress=False)[1].eps_f) for a in (1 / 3, 20 / 3)}
+    small, large = eps[1 / 3], eps[20 / 3]
+    assert max(small, large) <= 1.2 * min(small, large), eps
+
+
+def test_multiplicative_noise_matches_state_dependent_diffusion():
+    s = 0.3
+    sde = ddm.SDE(drift=lambda z, u: -z, diffusion=lambda z: s * (1 + z[0] ** 2 / 4) * jnp.eye(2), dim=2,
+                  noise_dim=2, name="state-dependent OU", region=([-2, -2], [2, 2]))
+    net, report = ddm.fit(sde, 256, key=KEY, noise="multiplicative", progress=False)
+    assert float(report.eps_D) <= 0.05
+    _, rep_add = ddm.fit(sde, 256, key=KEY, noise="additive", progress=False)
+    assert float(rep_add.eps_D) > 0.2  # a constant loading cannot do it
+
+
+def test_additive_noise_matches_anisotropic_diffusion():
+    g = np.array([[0.5, 0.0], [0.2, 0.1]])
+    sde = ddm.systems.ornstein_uhlenbeck(A=np.eye(2), g=g)
+    net, report = ddm.fit(sde, 128, key=KEY, progress=False)
+    assert float(report.eps_D) <= 1e-4
+    np.testing.assert_allclose(np.asarray(net.latent_diffusion(jnp.zeros(2))), 0.5 * g @ g.T, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("which", ["sde", "network"])
+def test_ou_stationary_covariance_matches_lyapunov(which):
+    """Fixed key; 512 trials x 200 time units after burn-in: margin 5% (sampling error ~1%)."""
+    sde = ddm.systems.ornstein_uhlenbeck(w=1.0, s=0.5)
+    target = sde if which == "sde" else ddm.fit(sde, 128, key=KEY, progress=False)[0]
+    ds = ddm.simulate(target, t_max=220.0, dt=0.01, n_trials=512, key=jax.random.key(3), z0=[0.0, 0.0],
+                      record_every=50, progress=False)
+    z = ds.z.sel(time=slice(20.0, None)).values.reshape(-1, 2)
+    C = np.cov(z.T)
+    S = ddm.systems.ou_stationary_covariance(np.array([[1.0, -1.0], [1.0, 1.0]]), 0.5 * np.eye(2))
+    assert np.abs(C - S).max() <= 0.05 * S[0, 0], (C, S)
+
+
+def test_simulation_records_and_metadata(vdp_fit):
+    net, _ = vdp_fit
+    ds = ddm.simulate(net, t_max=1.0, dt=0.01, n_trials=3, key=KEY, record_every=10, record_neurons=True, progress=False)
+    assert ds.z.dims == ("trial", "time", "latent") and ds.z.shape == (3, 11, 2)
+    assert ds.x.shape == (3, 11, 256)
+    np.testing.assert_allclose(ds.time.values, np.arange(11) * 0.1, atol=1e-9)
+    assert ds.time.attrs["units"] == "tau" and ds.attrs["dt"] == 0.01 and ds.attrs["n_neurons"] == 256
+    # the readout of the recorded neurons is the recorded latent state
+    np.testing.assert_allclose(np.asarray(net.readout(ds.x.values)), ds.z.values, atol=1e-4)
+
+
+def test_network_manifold_is_attracting(vdp_fit):
+    net, _ = vdp_fit
+    x0 = net.embed(jnp.array([[1.0, 0.5]])) + jax.random.normal(jax.random.key(5), (1, 256))
+    ds_x = ddm.simulate(net, t_max=5.0, dt=0.01, key=KEY, z0=[1.0, 0.5], record_every=100, record_neurons=True,
+                        deterministic=True, progress=False)
+    assert float(net.off_manifold(ds_x.x.values[0, -1])) < 1e-3
+    # a kick of size ~1 per neuron off the manifold decays at rate 1 (low rank: exactly invariant)
+    e0 = float(net.off_manifold(x0[0]))
+    traj = [x0]
+    x = x0
+    for _ in range(300):
+        x = x + 0.01 * net.neuron_drift(x)
+    assert float(net.off_manifold(x[0])) < 0.1 * e0
+
+
+def test_results_round_trip_netcdf(tmp_path, vdp, vdp_fit):
+    net, report = vdp_fit
+    ds = ddm.simulate(vdp, t_max=1.0, dt=0.01, n_trials=2, key=KEY, record_every=10, progress=False)
+    for obj, name in ((ds, "sim.nc"), (report, "report.nc")):
+        obj.to_netcdf(tmp_path / name)
+        back = xr.load_dataset(tmp_path / name)
+        xr.testing.assert_identical(back, obj)
+
+
+def test_same_key_same_numbers(vdp):
+    a = ddm.fit(vdp, 64, key=jax.random.key(7), progress=False)
+    b = ddm.fit(vdp, 64, key=jax.random.key(7), progress=False)
+    np.testing.assert_array_equal(np.asarray(a[0].W), np.asarray(b[0].W))
+    s1 = ddm.simulate(a[0], t_max=2.0, dt=0.01, n_trials=4, key=jax.random.key(8), progress=False)
+    s2 = ddm.simulate(b[0], t_max=2.0, dt=0.01, n_trials=4, key=jax.random.key(8), progress=False)
+    xr.testing.assert_identical(s1, s2)
+    s3 = ddm.simulate(b[0], t_max=2.0, dt=0.01, n_trials=4, key=jax.random.key(9), progress=False)
+    assert not np.array_equal(s1.z.values, s3.z.values)
+
+
+def test_segmented_simulation_equals_one_segment(vdp, monkeypatch):
+    from ddm_explore.simulate import _simulate
+
+    one = ddm.simulate(vdp, t_max=4.0, dt=0.01, n_trials=3, key=KEY, record_every=4, progress=False)
+    monkeypatch.setattr(_simulate, "_SEGMENT_BUDGET", 3 * 2 * 7)  # 7 records a segment, with padding
+    many = ddm.simulate(vdp, t_max=4.0, dt=0.01, n_trials=3, key=KEY, record_every=4, progress=False)
+    np.testing.assert_allclose(many.z.values, one.z.values, rtol=1e-5, atol=1e-5)
+
+
+def test_save_load_round_trip_is_exact(tmp_path, vdp_fit):
+    net, _ = vdp_fit
+    path = ddm.save(net, tmp_path / "net.ddm")
+    back = ddm.load(path)
+    for name in ("M", "x0", "W", "b", "B", "gamma0", "centre", "scale"):
+        np.testing.assert_array_equal(np.asarray(getattr(back, name)), np.asarray(getattr(net, name)))
+    assert back.connectivity == net.connectivity and back.J_full is None
+
+
+def test_load_rejects_truncated_foreign_and_newer_files(tmp_path, vdp_fit):
+    import json
+    import zipfile
+
+    path = ddm.save(vdp_fit[0], tmp_path / "net.ddm")
+    data = path.read_bytes()
+    (tmp_path / "trunc.ddm").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        ddm.load(tmp_path / "trunc.ddm")
+    (tmp_path / "foreign.ddm").write_text("hello")
+    with pytest.raises(ValueError, match="truncated or corrupt|not a ddm_explore"):
+        ddm.load(tmp_path / "foreign.ddm")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
+        zf.writestr("meta.json", json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="not a ddm_explore network file"):
+        ddm.load(tmp_path / "other.zip")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "newer.ddm", "w") as dst:
+        for item in src.namelist():
+            blob = src.read(item)
+            if item == "meta.json":
+                meta = json.loads(blob)
+                meta["version"] = 99
+                blob = json.dumps(meta)
+            dst.writestr(item, blob)
+    with pytest.raises(ValueError, match="newer"):
+        ddm.load(tmp_path / "newer.ddm")
+
+
+def test_save_is_atomic(tmp_path, vdp_fit, monkeypatch):
+    import numpy
+
+    net = vdp_fit[0]
+    path = ddm.save(net, tmp_path / "net.ddm")
+    before = path.read_bytes()
+    calls = {"n": 0}
+    real = numpy.save
+
+    def failing_save(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr("ddm_explore.io.np.save", failing_save)
+    with pytest.raises(KeyboardInterrupt):
+        ddm.save(net, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["net.ddm"]
+
+
+def test_inputs_drive_network_like_target():
+    sde = ddm.SDE(drift=lambda z, u: -z + u, diffusion=0.05 * np.eye(1), dim=1, noise_dim=1, input_dim=1,
+                  name="driven OU", region=([-2.0], [2.0]))
+    net, report = ddm.fit(sde, 64, key=KEY, progress=False)
+    assert float(report.eps_f) < 1e-3
+    sched = ddm.inputs.piecewise([5.0], [[0.8], [-0.5]])
+    for target in (sde, net):
+        ds = ddm.simulate(target, t_max=10.0, dt=0.01, n_trials=32, key=KEY, z0=[0.0], inputs=sched,
+                          record_every=10, progress=False)
+        assert abs(float(ds.z.sel(time=slice(3.0, 5.0)).mean()) - 0.8) < 0.05
+        assert abs(float(ds.z.sel(time=slice(8.0, 10.0)).mean()) + 0.5) < 0.05
+        assert ds.u.shape == (32, 101, 1)
+
+
+def test_occupation_and_gaussian_samplers(vdp):
+    ds = ddm.simulate(vdp, t_max=30.0, dt=0.01, n_trials=8, key=KEY, record_every=5, progress=False)
+    for sampler in (ddm.occupation(ds), ddm.occupation(ds.z), ddm.occupation(ds.z.values.reshape(-1, 2)),
+                    ddm.gaussian([0.0, 0.0], [1.0, 1.0])):
+        net, report = ddm.fit(vdp, 256, key=KEY, sampler=sampler, progress=False)
+        assert float(report.eps_f) < 0.01, sampler.kind
+
+
+def test_nonfinite_simulation_names_trial_and_time():
+    sde = ddm.SDE(drift=lambda z, u: z**2, diffusion=np.zeros((1, 1)), dim=1, noise_dim=1, name="blow-up",
+                  region=([-1.0], [1.0]))
+    z0 = np.array([[0.1], [5.0]])
+    with pytest.raises(FloatingPointError, match=r"trial 1 became non-finite between t=.*smaller `dt`"):
+        ddm.simulate(sde, t_max=2.0, dt=0.01, n_trials=2, key=KEY, z0=z0, progress=False)
+
+
+def test_progress_bar_can_be_switched_off(vdp, capsys):
+    ddm.fit(vdp, 32, key=KEY, method="adam", steps=100, progress=False)
+    ddm.simulate(vdp, t_max=100.0, dt=0.01, key=KEY, record_every=1, progress=False)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
