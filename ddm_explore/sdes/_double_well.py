@@ -40,7 +40,7 @@ def kramers_rate(s: float) -> float:
     """Kramers escape rate out of one well of :func:`double_well` at noise s (valid for s << 1/4).
 
     >>> round(kramers_rate(0.05), 5)
-    0.01517
+    0.00152
     """
     s = check_positive("s", s)
     return float(np.sqrt(2.0) / (2.0 * np.pi) * np.exp(-1.0 / (4.0 * s)))
