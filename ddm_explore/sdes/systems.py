@@ -5,3 +5,6 @@ from ._double_well import kramers_rate as kramers_rate
 from ._linear import ornstein_uhlenbeck as ornstein_uhlenbeck
 from ._linear import ou_stationary_covariance as ou_stationary_covariance
 from ._oscillators import van_der_pol as van_der_pol
+from ._ring import ring_centres as ring_centres
+from ._ring import ring_potential as ring_potential
+from ._ring import ring_wells as ring_wells
