@@ -73,7 +73,14 @@ def load(path) -> Network:
             for k in meta.get("arrays", []):
                 if k not in _ARRAYS:
                     raise ValueError(f"`path` {str(path)!r} holds an unknown array {k!r}")
-                arrays[k] = np.load(_io.BytesIO(zf.read(f"{k}.npy")), allow_pickle=False)
+                arr = np.load(_io.BytesIO(zf.read(f"{k}.npy")), allow_pickle=False)
+                if arr.dtype.kind != "f":
+                    raise ValueError(f"`path` {str(path)!r} holds array {k!r} of dtype {arr.dtype}, expected floats")
+                arrays[k] = arr
+    except ValueError as err:
+        if str(err).startswith("`path`"):
+            raise
+        raise ValueError(f"`path` {str(path)!r} is truncated or corrupt: {err}") from None
     except (zipfile.BadZipFile, EOFError, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError) as err:
         raise ValueError(f"`path` {str(path)!r} is truncated or corrupt: {type(err).__name__}: {err}") from None
     static = {k: meta.get(k) for k in _STATIC}
@@ -82,5 +89,21 @@ def load(path) -> Network:
     missing = [k for k in _ARRAYS if k not in arrays and k not in ("W", "J_full", "Gamma")]
     if missing:
         raise ValueError(f"`path` {str(path)!r} lacks arrays {missing}")
+    _check_shapes(path, arrays)
     fields = {k: (jnp.asarray(arrays[k]) if k in arrays else None) for k in _ARRAYS}
     return Network(**fields, **static)
+
+
+def _check_shapes(path, a):
+    """The arrays must fit together: M (N, d), x0 (N,), W (N, d) or J_full (N, N), ..."""
+    if a["M"].ndim != 2:
+        raise ValueError(f"`path` {str(path)!r} has an embedding M of shape {a['M'].shape}, expected (N, d)")
+    N, d = a["M"].shape
+    k = a["B"].shape[1] if a["B"].ndim == 2 else -1
+    want = dict(x0=(N,), W=(N, d), J_full=(N, N), b=(N,), B=(N, k), gamma0=(d, d), Gamma=(d, d, N),
+                private_noise=(), centre=(d,), scale=(d,), region_low=(d,), region_high=(d,))
+    for name, shape in want.items():
+        if name in a and a[name].shape != shape:
+            raise ValueError(f"`path` {str(path)!r} has array {name!r} of shape {a[name].shape}, expected {shape}")
+    if ("W" in a) == ("J_full" in a):
+        raise ValueError(f"`path` {str(path)!r} must hold exactly one of W (low rank) and J_full")
