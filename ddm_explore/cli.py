@@ -1,4 +1,5 @@
-"""Command line: ``ddm-explore lab`` opens the notebook gallery in JupyterLab."""
+"""Command line: ``ddm-explore lab`` opens the notebook gallery in JupyterLab; ``ddm-explore
+figures --out DIR`` regenerates the paper's figures."""
 
 from __future__ import annotations
 
@@ -31,6 +32,46 @@ def lab(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def figures(args) -> int:
+    """Regenerate the paper's figures headless: standalone HTML (plotly.js copied beside them, no
+    network needed to view) and PNG where an image exporter (kaleido) works; prints each check line."""
+    import jax
+    from tqdm.auto import tqdm
+
+    from .panels.paper_figures import registry
+
+    reg = registry()
+    names = args.only or list(reg)
+    unknown = [n for n in names if n not in reg]
+    if unknown:
+        print(f"unknown figure(s) {unknown}; available: {', '.join(reg)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failed, png_note = [], None
+    lines = []
+    for name in tqdm(names, desc="figures", disable=args.quiet):
+        compute, plot = reg[name]
+        ds = compute(key=jax.random.key(args.seed))
+        fig = plot(ds)
+        fig.write_html(out / f"{name}.html", include_plotlyjs="directory")
+        if not args.no_png:
+            try:
+                fig.write_image(out / f"{name}.png", scale=1)
+            except Exception as err:  # the exporter is optional: say why once
+                png_note = png_note or f"PNG export unavailable ({type(err).__name__}: {str(err).splitlines()[0][:120]})"
+        line = f"{name}: {ds.attrs.get('check', '')}"
+        lines.append(line)
+        tqdm.write(line) if not args.quiet else None
+        if not ds.attrs.get("passed", 1):
+            failed.append(name)
+    (out / "checks.txt").write_text("\n".join(lines) + "\n")
+    if png_note:
+        print(png_note + "; HTML written", file=sys.stderr)
+    print(f"wrote {len(names)} figure(s) to {out}")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ddm-explore",
@@ -42,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_lab.add_argument("--token", default=None, help="access token (default: a random one, printed)")
     p_lab.add_argument("--notebooks", default=None, help="folder to serve (default: the gallery)")
     p_lab.set_defaults(func=lab)
+    p_fig = sub.add_parser("figures", help="regenerate every paper figure headless (HTML, and PNG when possible)")
+    p_fig.add_argument("--out", required=True, help="output folder (created if missing)")
+    p_fig.add_argument("--only", nargs="+", metavar="NAME", help="only these figures")
+    p_fig.add_argument("--seed", type=int, default=0, help="PRNG seed of every experiment (default 0)")
+    p_fig.add_argument("--no-png", action="store_true", help="skip PNG export")
+    p_fig.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_fig.set_defaults(func=figures)
     return parser
 
 

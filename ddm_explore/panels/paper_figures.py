@@ -1,0 +1,60 @@
+"""Plotly figures of the paper's experiments: views over the Datasets of :mod:`ddm_explore.paper`.
+
+Each ``plot_*`` function takes the Dataset an experiment returned and computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+TARGET_COLOUR = "#1f77b4"
+NETWORK_COLOUR = "#d62728"
+
+
+def plot_e1(ds) -> go.Figure:
+    """E1: stationary histograms of z1, target against network, one panel per target."""
+    names = [str(t) for t in ds.target.values]
+    titles = [f"{n}<br>eps_f={float(ds.eps_f.sel(target=n)):.1e}" for n in names]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=titles)
+    for i, name in enumerate(names, start=1):
+        sel = ds.sel(target=name)
+        x = sel.bin_centre.values
+        fig.add_bar(x=x, y=sel.hist_target.values, name="target", marker_color=TARGET_COLOUR, opacity=0.5,
+                    showlegend=i == 1, row=1, col=i)
+        fig.add_scatter(x=x, y=sel.hist_network.values, name="network", mode="lines",
+                        line=dict(color=NETWORK_COLOUR), showlegend=i == 1, row=1, col=i)
+        fig.update_xaxes(title_text="z1", row=1, col=i)
+    fig.update_layout(title=f"E1 · stationary distributions, N = {ds.attrs['n_neurons']}", barmode="overlay",
+                      height=360, width=1200, bargap=0)
+    return fig
+
+
+def plot_symmetric_vs_asymmetric(ds) -> go.Figure:
+    """Latent trajectories of the asymmetric and the symmetric (Hopfield-type) fit to Van der Pol."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[
+        f"{m}: eps_f = {float(ds.eps_f.sel(mode=m)):.3g}" for m in ds.mode.values])
+    for i, mode in enumerate(ds.mode.values, start=1):
+        fig.add_scatter(x=ds.z_target.sel(latent=0).values, y=ds.z_target.sel(latent=1).values, mode="lines",
+                        name="target", line=dict(color=TARGET_COLOUR, dash="dot"), showlegend=i == 1, row=1, col=i)
+        z = ds.z.sel(mode=mode)
+        fig.add_scatter(x=z.sel(latent=0).values, y=z.sel(latent=1).values, mode="lines", name="network",
+                        line=dict(color=NETWORK_COLOUR), showlegend=i == 1, row=1, col=i)
+        end = z.isel(time=-1).values
+        fig.add_scatter(x=[end[0]], y=[end[1]], mode="markers", marker=dict(size=10, color="black"),
+                        name="end point", showlegend=i == 1, row=1, col=i)
+        fig.update_xaxes(title_text="z1", row=1, col=i)
+        fig.update_yaxes(title_text="z2", row=1, col=i)
+    fig.update_layout(title="Symmetric connectivity has a Lyapunov function: no limit cycle", height=420, width=900)
+    return fig
+
+
+
+def registry() -> dict:
+    """Figure name -> (experiment function of :mod:`ddm_explore.paper`, plot function)."""
+    from .. import paper
+
+    return {
+        "e1_embedding": (paper.e1_embedding, plot_e1),
+        "symmetric_vs_asymmetric": (paper.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
+    }
