@@ -2,3 +2,7 @@
 
 from ..matching._fit import matching_errors as matching_errors
 from ._cycles import limit_cycle as limit_cycle
+from ._lyapunov import lyapunov_exponent as lyapunov_exponent
+from ._metrics import power_spectrum_distance as power_spectrum_distance
+from ._metrics import state_space_divergence as state_space_divergence
+from ._metrics import stationary_distance as stationary_distance

@@ -1,0 +1,195 @@
+"""Trajectory-based embedding metrics: state-space divergence, power-spectrum distance,
+stationary-distribution distance (the measures of dynamical-systems reconstruction)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.ndimage
+import scipy.signal
+import xarray as xr
+
+from .._checks import check_int, check_positive
+
+
+def _trajectories(name: str, z) -> xr.DataArray:
+    if isinstance(z, xr.Dataset) and "z" in z:
+        z = z["z"]
+    if not isinstance(z, xr.DataArray) or set(z.dims) != {"trial", "time", "latent"}:
+        raise ValueError(f"`{name}` must be a DataArray with dims (trial, time, latent) such as simulate(...).z, "
+                         f"got {type(z).__name__} {getattr(z, 'dims', '')}")
+    if not np.all(np.isfinite(z.values)):
+        raise ValueError(f"`{name}` holds non-finite values")
+    return z.transpose("trial", "time", "latent")
+
+
+def _pair(a, b):
+    a, b = _trajectories("a", a), _trajectories("b", b)
+    if a.sizes["latent"] != b.sizes["latent"]:
+        raise ValueError(f"`a` and `b` must have the same latent dimension, got {a.sizes['latent']} and {b.sizes['latent']}")
+    return a, b
+
+
+def state_space_divergence(a, b, bins: int = 30, *, smoothing: float = 1.0) -> float:
+    """D_stsp: Kullback–Leibler divergence KL(p_a || p_b) between binned occupancy histograms.
+
+    Both sets of trajectories are binned on the same grid of ``bins`` per latent dimension over
+    the range of ``a`` (the reference) widened by 10% of its standard deviation on each side;
+    points of ``b`` outside that range are counted in the outermost bins, so mass that escapes
+    the reference attractor is penalised rather than dropped. Each histogram gets Laplace
+    smoothing (``smoothing`` pseudo-counts added to every bin) before normalisation:
+    ``p = (n + alpha) / (sum n + alpha bins^d)``. Zero for identical histograms; compare it
+    with the floor D_stsp between two independent runs of the reference system.
+
+    Parameters
+    ----------
+    a, b : DataArray (trial, time, latent)
+        Reference and model trajectories (e.g. ``simulate(...).z``), d <= 3; all recorded
+        states are pooled (drop transients before calling).
+    bins : int
+        Bins per latent dimension (30 in the dynamical-systems reconstruction literature).
+    smoothing : float
+        Laplace pseudo-count alpha per bin (> 0).
+
+    Returns
+    -------
+    float (nats)
+
+    Examples
+    --------
+    >>> import xarray as xr, numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a = xr.DataArray(rng.normal(size=(1, 20000, 2)), dims=("trial", "time", "latent"))
+    >>> b = xr.DataArray(rng.normal(size=(1, 20000, 2)), dims=("trial", "time", "latent"))
+    >>> state_space_divergence(a, b) < 0.05 < state_space_divergence(a, 2 * b)
+    True
+    """
+    a, b = _pair(a, b)
+    bins = check_int("bins", bins, minimum=2)
+    alpha = check_positive("smoothing", smoothing)
+    d = a.sizes["latent"]
+    if d > 3:
+        raise ValueError(f"state_space_divergence bins at most 3 latent dimensions (bins^d cells), got d={d}: "
+                         f"select dimensions first, e.g. a.isel(latent=[0, 1, 2])")
+    A = a.values.reshape(-1, d).astype(np.float64)
+    B = b.values.reshape(-1, d).astype(np.float64)
+    margin = 0.1 * A.std(axis=0)
+    lo, hi = A.min(axis=0) - margin, A.max(axis=0) + margin
+    hi = np.where(hi > lo, hi, lo + 1.0)
+
+    def histogram(P):
+        idx = np.clip(np.floor((P - lo) / (hi - lo) * bins).astype(np.int64), 0, bins - 1)
+        flat = np.ravel_multi_index(tuple(idx.T), (bins,) * d)
+        n = np.bincount(flat, minlength=bins**d).astype(np.float64)
+        return (n + alpha) / (n.sum() + alpha * bins**d)
+
+    p, q = histogram(A), histogram(B)
+    return float(np.sum(p * np.log(p / q)))
+
+
+def _mean_spectrum(z: xr.DataArray, nperseg: int) -> np.ndarray:
+    """Welch power spectrum of each trial and latent dimension, each trial standardised, averaged
+    over trials: (latent, frequency)."""
+    x = z.values.astype(np.float64)  # (trial, time, latent)
+    x = (x - x.mean(axis=1, keepdims=True)) / np.maximum(x.std(axis=1, keepdims=True), 1e-12)
+    _, P = scipy.signal.welch(x, nperseg=nperseg, axis=1, detrend=False)
+    return P.mean(axis=0).T
+
+
+def power_spectrum_distance(a, b, *, nperseg: int = 1024, smoothing: float = 2.0) -> float:
+    """D_H: mean over latent dimensions of the Hellinger distance between smoothed power spectra.
+
+    For each latent dimension: each trial is standardised (zero mean, unit variance), its power
+    spectrum estimated by Welch's method (segments of ``nperseg`` samples, so the frequency
+    resolution does not depend on the record length), averaged over trials, smoothed by a
+    Gaussian of ``smoothing`` frequency bins and normalised to unit mass; then
+    ``H(p, q) = sqrt(1 - sum_k sqrt(p_k q_k))`` (0: the same spectrum, 1: disjoint support).
+    Both sets must be recorded at the same time step.
+
+    Parameters
+    ----------
+    a, b : DataArray (trial, time, latent)
+        Reference and model trajectories with equal sampling interval (drop transients first).
+    nperseg : int
+        Welch segment length (shortened to the record length if longer).
+    smoothing : float
+        Standard deviation of the Gaussian smoothing, in frequency bins (0: none).
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> import xarray as xr, numpy as np
+    >>> t = np.arange(4096) * 0.1
+    >>> wave = lambda w: xr.DataArray(np.sin(w * t)[None, :, None], dims=("trial", "time", "latent"),
+    ...                               coords=dict(time=t))
+    >>> power_spectrum_distance(wave(1.0), wave(1.0)) < 1e-6 < 0.5 < power_spectrum_distance(wave(1.0), wave(3.0))
+    True
+    """
+    a, b = _pair(a, b)
+    smoothing = check_positive("smoothing", smoothing, allow_zero=True)
+    nperseg = check_int("nperseg", nperseg, minimum=4)
+    steps = []
+    for z in (a, b):
+        t = np.asarray(z.time.values, np.float64)
+        steps.append(float(np.median(np.diff(t))) if t.size > 1 else float("nan"))
+    if not np.isclose(steps[0], steps[1], rtol=1e-6):
+        raise ValueError(f"`a` and `b` must be recorded at the same time step, got {steps[0]} and {steps[1]}")
+    n = min(a.sizes["time"], b.sizes["time"], nperseg)
+    if n < 4:
+        raise ValueError(f"the records are too short for a power spectrum ({n} samples)")
+    out = []
+    for P in (_mean_spectrum(a, n), _mean_spectrum(b, n)):
+        if smoothing > 0:
+            P = scipy.ndimage.gaussian_filter1d(P, smoothing, axis=-1, mode="nearest")
+        out.append(P / P.sum(axis=-1, keepdims=True))
+    bc = np.sum(np.sqrt(out[0] * out[1]), axis=-1)
+    return float(np.mean(np.sqrt(np.clip(1.0 - bc, 0.0, None))))
+
+
+def stationary_distance(a, b, *, n_points: int = 2000) -> float:
+    """Distance between the stationary (occupation) distributions of two sets of trajectories.
+
+    The energy distance ``sqrt(2 E|X - Y| - E|X - X'| - E|Y - Y'|)`` between the pooled states of
+    ``a`` and ``b``, each latent dimension divided by the standard deviation of ``a`` so the
+    number is scale-free; ``n_points`` evenly spaced states of each set are used (deterministic
+    thinning). Zero iff the distributions are equal; any d.
+
+    Parameters
+    ----------
+    a, b : DataArray (trial, time, latent)
+    n_points : int
+        States kept from each set.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import xarray as xr, numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a = xr.DataArray(rng.normal(size=(2, 2000, 2)), dims=("trial", "time", "latent"))
+    >>> b = xr.DataArray(rng.normal(size=(2, 2000, 2)), dims=("trial", "time", "latent"))
+    >>> stationary_distance(a, b) < 0.1 < stationary_distance(a, b + 1.0)
+    True
+    """
+    a, b = _pair(a, b)
+    n_points = check_int("n_points", n_points, minimum=2)
+    d = a.sizes["latent"]
+    A = a.values.reshape(-1, d).astype(np.float64)
+    B = b.values.reshape(-1, d).astype(np.float64)
+    s = np.maximum(A.std(axis=0), 1e-12)
+    A, B = A / s, B / s
+
+    def thin(P):
+        return P[np.linspace(0, len(P) - 1, min(n_points, len(P))).astype(np.int64)]
+
+    A, B = thin(A), thin(B)
+
+    def mean_dist(P, Q):
+        return float(np.mean(np.sqrt(np.sum((P[:, None, :] - Q[None, :, :]) ** 2, -1))))
+
+    e = 2.0 * mean_dist(A, B) - mean_dist(A, A) - mean_dist(B, B)
+    return float(np.sqrt(max(e, 0.0)))
