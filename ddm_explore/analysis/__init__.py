@@ -6,3 +6,5 @@ from ._lyapunov import lyapunov_exponent as lyapunov_exponent
 from ._metrics import power_spectrum_distance as power_spectrum_distance
 from ._metrics import state_space_divergence as state_space_divergence
 from ._metrics import stationary_distance as stationary_distance
+from ._drift_field import drift_field as drift_field
+from ._drift_field import drift_error_field as drift_error_field
