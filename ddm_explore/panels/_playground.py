@@ -1,0 +1,172 @@
+"""Panel 1: the SDE playground."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import xarray as xr
+
+from .. import analysis as _analysis
+from ..simulate import simulate as _simulate
+from ._common import Panel, slider
+from ._plots import arrows, figure, gapped
+from ._state import SYSTEMS, PanelState, available_systems
+
+N_TRIALS = 8
+N_GRID = 17
+
+
+class Playground(Panel):
+    """SDE playground: choose a target and its parameters; see its drift field, nullclines,
+    fixed points, sample paths and stationary histogram.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        What to display.
+    system : Dropdown;  sliders : dict of parameter name -> FloatSlider;  fixed_points : Checkbox
+    figure : plotly FigureWidget
+    result : xarray.Dataset
+        ``z`` (trial, time, latent) sample paths, ``drift`` on the grid (d <= 2), and
+        ``fixed_point`` (point, latent) when shown.
+
+    Examples
+    --------
+    >>> from ddm_explore.panels import PanelState, Playground
+    >>> pg = Playground(PanelState("double_well"))
+    >>> pg.sliders["s"].value = 0.2
+    >>> pg.result.attrs["system_params"]
+    "{'s': 0.2}"
+    """
+
+    def __init__(self, state: PanelState | None = None):
+        super().__init__(state if state is not None else PanelState())
+        self.system = widgets.Dropdown(options=available_systems(), value=self.state.system, description="system")
+        self.system.add_class("ddm-system")
+        self.fixed_points = widgets.Checkbox(value=False, description="fixed points")
+        self.fixed_points.add_class("ddm-fixed-points")
+        self.sliders = {}
+        self.slider_box = widgets.VBox()
+        self.figure_box = widgets.Box()
+        self._shape = None
+        self._build_sliders()
+        self.system.observe(self._on_system, "value")
+        self.fixed_points.observe(lambda ch: self.run(self._draw), "value")
+        self.state.observe(self._on_target, "target")
+        self.run(self._draw)
+        controls = widgets.VBox([self.system, self.slider_box, self.fixed_points])
+        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
+        self.widget.add_class("ddm-playground")
+
+    # controls -----------------------------------------------------------------------------
+    def _build_sliders(self):
+        self.sliders = {}
+        for name, spec in SYSTEMS[self.state.system]["params"].items():
+            s = slider(name, spec, f"ddm-param-{name}")
+            s.value = self.state.params.get(name, spec[3])
+            s.observe(self._on_param, "value")
+            self.sliders[name] = s
+        self.slider_box.children = list(self.sliders.values())
+        self._shown_system = self.state.system
+
+    def _on_system(self, change):
+        self.run(self.state.set_target, change["new"])
+
+    def _on_param(self, change):
+        name = next(n for n, s in self.sliders.items() if s is change["owner"])
+        self.run(self.state.set_target, **{name: change["new"]})
+
+    def _on_target(self, state):
+        if state.system != self._shown_system:
+            self._build_sliders()
+            if self.system.value != state.system:
+                self.system.value = state.system
+        self.run(self._draw)
+
+    # compute (library calls) and draw --------------------------------------------------------
+    def _compute(self):
+        target, sim = self.state.target, self.state.sim
+        ds = _simulate(target, n_trials=N_TRIALS, key=self.state.key, progress=False, **sim)
+        parts = [ds]
+        if target.dim <= 2:
+            parts.append(_analysis.drift_field(target, N_GRID))
+        if self.fixed_points.value and hasattr(_analysis, "fixed_points"):
+            fp = _analysis.fixed_points(target, key=self.state.key, n_seeds=64)
+            parts.append(fp[["z"]].rename(z="fixed_point"))
+        result = xr.merge(parts, combine_attrs="override")
+        result.attrs.update(ds.attrs)
+        return result
+
+    def _draw(self):
+        res = self._compute()
+        d = res.sizes["latent"]
+        shape = (self.state.system, d)
+        if shape != self._shape:
+            fig = self._new_figure(d)
+            self._fill(fig, res, d)
+            self.figure = fig
+            self.figure_box.children = [fig]
+            self._shape = shape
+        else:
+            with self.figure.batch_update():
+                self._fill(self.figure, res, d)
+        self.result = res
+
+    def _new_figure(self, d):
+        name = self.state.target.name
+        if d == 1:
+            fig = figure(3, titles=(f"drift f(z): {name}", "sample paths", "stationary histogram"))
+            fig.add_trace(go.Scatter(mode="lines", name="drift"), 1, 1)
+            fig.add_trace(go.Scatter(mode="markers", name="fixed points", marker=dict(size=10, color="black")), 1, 1)
+            fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(width=1)), 1, 2)
+            fig.add_trace(go.Histogram(name="z1", histnorm="probability density", nbinsx=40), 1, 3)
+            fig.update_xaxes(title_text="z", row=1, col=1)
+            fig.update_xaxes(title_text="time (tau)", row=1, col=2)
+        elif d == 2:
+            fig = figure(2, titles=(f"phase plane: {name}", "stationary histograms"))
+            fig.add_trace(go.Scatter(mode="lines", name="drift", line=dict(color="#9aa", width=1)), 1, 1)
+            for i, color in enumerate(("#1f77b4", "#d62728")):
+                fig.add_trace(go.Contour(name=f"f{i + 1} = 0", showscale=False, contours=dict(start=0, end=0, size=1, coloring="lines"),
+                                         line=dict(color=color, width=2, dash="dash")), 1, 1)
+            fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(width=1, color="#2ca02c")), 1, 1)
+            fig.add_trace(go.Scatter(mode="markers", name="fixed points", marker=dict(size=10, color="black")), 1, 1)
+            for i in range(2):
+                fig.add_trace(go.Histogram(name=f"z{i + 1}", histnorm="probability density", nbinsx=40, opacity=0.6), 1, 2)
+            fig.update_layout(barmode="overlay")
+            fig.update_xaxes(title_text="z1", row=1, col=1)
+            fig.update_yaxes(title_text="z2", row=1, col=1)
+        else:
+            fig = figure(2, specs=[[{"type": "scene"}, {"type": "xy"}]], titles=(f"sample paths: {name}", "stationary histograms"))
+            fig.add_trace(go.Scatter3d(mode="lines", name="paths", line=dict(width=2)), 1, 1)
+            for i in range(3):
+                fig.add_trace(go.Histogram(name=f"z{i + 1}", histnorm="probability density", nbinsx=40, opacity=0.6), 1, 2)
+            fig.update_layout(barmode="overlay")
+        fig.layout.meta = dict(panel="playground")
+        return fig
+
+    def _fill(self, fig, res, d):
+        z = res.z.values  # (trial, time, latent)
+        half = z[:, z.shape[1] // 2:]  # the second half of each path: near stationarity
+        fp = res.fixed_point.values if "fixed_point" in res else np.zeros((0, d))
+        t = fig.data
+        title = f"{self.state.target.name} {self.state.params}"
+        fig.layout.title = dict(text=title, font=dict(size=12))
+        if d == 1:
+            t[0].x, t[0].y = res.grid_0.values, res.drift.values[:, 0]
+            t[1].x, t[1].y = fp[:, 0], np.zeros(len(fp))
+            times = np.broadcast_to(res.time.values, z.shape[:2])
+            t[2].x, t[2].y = gapped(times, z[..., 0])
+            t[3].x = half[..., 0].ravel()
+        elif d == 2:
+            t[0].x, t[0].y = arrows(res.drift)
+            for i in range(2):
+                t[1 + i].x, t[1 + i].y, t[1 + i].z = res.grid_0.values, res.grid_1.values, res.drift.values[..., i].T
+            t[3].x, t[3].y = gapped(z[..., 0], z[..., 1])
+            t[4].x, t[4].y = fp[:, 0], fp[:, 1]
+            for i in range(2):
+                t[5 + i].x = half[..., i].ravel()
+        else:
+            t[0].x, t[0].y, t[0].z = gapped(z[..., 0], z[..., 1], z[..., 2])
+            for i in range(3):
+                t[1 + i].x = half[..., i].ravel()

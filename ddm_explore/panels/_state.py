@@ -1,0 +1,119 @@
+"""The state the panels share: the target system, its parameters and the fitted network."""
+
+from __future__ import annotations
+
+import jax
+
+from .. import systems as _systems
+from ..matching import fit as _fit
+
+#: the systems a panel offers: factory name -> slider specs {param: (min, max, step, default)}
+#: and simulation settings for sample paths (dt, t_max, record_every; t_max a multiple of dt)
+SYSTEMS = {
+    "van_der_pol": dict(params=dict(mu=(0.2, 3.0, 0.1, 1.0), sigma=(0.0, 0.5, 0.02, 0.1)),
+                        sim=dict(dt=0.01, t_max=30.0, record_every=5)),
+    "double_well": dict(params=dict(s=(0.02, 0.3, 0.01, 0.1)), sim=dict(dt=0.01, t_max=100.0, record_every=20)),
+    "ornstein_uhlenbeck": dict(params=dict(w=(0.0, 3.0, 0.1, 1.0), s=(0.1, 2.0, 0.1, 1.0)),
+                               sim=dict(dt=0.01, t_max=30.0, record_every=5)),
+    "stuart_landau": dict(params=dict(mu=(-1.0, 2.0, 0.1, 1.0), omega=(0.0, 3.0, 0.1, 1.0), sigma=(0.0, 0.5, 0.02, 0.1)),
+                          sim=dict(dt=0.01, t_max=30.0, record_every=5)),
+    "ring_wells": dict(params=dict(c=(0.0, 2.0, 0.1, 0.0), D=(0.02, 0.3, 0.01, 0.1), h=(0.0, 1.0, 0.05, 0.3)),
+                       sim=dict(dt=0.01, t_max=100.0, record_every=20)),
+    "lorenz63": dict(params=dict(rho=(10.0, 40.0, 1.0, 28.0), noise=(0.0, 2.0, 0.1, 0.0)),
+                     sim=dict(dt=0.01, t_max=100.0, record_every=5)),
+}
+
+
+_CACHE_SIZE = 256
+
+
+def available_systems() -> list[str]:
+    """The names in :data:`SYSTEMS` that this version of ``ddm.systems`` provides."""
+    return [name for name in SYSTEMS if hasattr(_systems, name)]
+
+
+class PanelState:
+    """One target, its parameters and the network fitted to it, shared by the panels.
+
+    Panels register callbacks with :meth:`observe`; :meth:`set_target` and :meth:`retrain` call
+    them, so a change made in one panel reaches the others. A failed change raises and leaves
+    the state as it was.
+
+    Parameters
+    ----------
+    system : str
+        A name in :data:`SYSTEMS` (a factory of ``ddm.systems``).
+    key : PRNG key, optional
+        Key of the fits and simulations (default ``jax.random.key(0)``).
+    **params
+        Parameters of the system (default: the slider defaults).
+
+    Examples
+    --------
+    >>> from ddm_explore.panels import PanelState
+    >>> state = PanelState("van_der_pol", mu=1.5)
+    >>> state.target.params["mu"], state.net is None
+    (1.5, True)
+    """
+
+    def __init__(self, system: str = "van_der_pol", *, key=None, **params):
+        self.key = jax.random.key(0) if key is None else key
+        self.net = None
+        self.report = None
+        self.net_params = None  # the (system, params) the network was fitted to
+        self._observers = {"target": [], "network": []}
+        self.system, self.params, self.target = None, {}, None
+        self._targets = {}
+        self.set_target(system, **params)
+
+    # ------------------------------------------------------------------------------------------
+    def observe(self, callback, what: str = "target"):
+        """Call ``callback(state)`` after each change of ``what`` ("target" or "network")."""
+        if what not in self._observers:
+            raise ValueError(f"`what` must be 'target' or 'network', got {what!r}")
+        self._observers[what].append(callback)
+
+    def _notify(self, what):
+        for cb in list(self._observers[what]):
+            cb(self)
+
+    def set_target(self, system: str | None = None, **params):
+        """Build ``ddm.systems.<system>(**params)`` and make it the target (unchanged on error)."""
+        system = self.system if system is None else system
+        if system not in available_systems():
+            raise ValueError(f"`system` must be one of {available_systems()}, got {system!r}")
+        if system != self.system:
+            full = {p: spec[3] for p, spec in SYSTEMS[system]["params"].items()}
+        else:
+            full = dict(self.params)
+        full.update(params)
+        cache_key = (system, tuple(sorted(full.items())))
+        target = self._targets.get(cache_key)
+        if target is None:
+            target = getattr(_systems, system)(**full)
+            if len(self._targets) >= _CACHE_SIZE:
+                self._targets.pop(next(iter(self._targets)))
+            # the same object for the same values: jitted simulations of it are reused
+            self._targets[cache_key] = target
+        self.system, self.params, self.target = system, full, target
+        self._notify("target")
+        return target
+
+    @property
+    def sim(self) -> dict:
+        """Simulation settings (dt, t_max, record_every) for sample paths of the current system."""
+        return dict(SYSTEMS[self.system]["sim"])
+
+    @property
+    def network_is_current(self) -> bool:
+        """True when the network was fitted to the current target and parameters."""
+        return self.net is not None and self.net_params == (self.system, self.params)
+
+    def retrain(self, n_neurons: int = 256, *, seed: int = 0, progress: bool = False, **fit_kw):
+        """``ddm.fit`` the current target (key: ``fold_in(key, seed)``); store and announce the
+        network and its report."""
+        key = jax.random.fold_in(self.key, seed)
+        net, report = _fit(self.target, n_neurons, key=key, progress=progress, **fit_kw)
+        self.net, self.report, self.net_params = net, report, (self.system, dict(self.params))
+        self._notify("network")
+        return net, report
