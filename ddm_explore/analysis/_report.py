@@ -1,0 +1,161 @@
+"""One table of how well a network embeds a target SDE."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from .._checks import check_int, check_key, check_positive
+from ..matching._fit import matching_errors
+from ..matching._samplers import Sampler, box
+from ..network._network import Network
+from ..sdes._sde import SDE
+from ..simulate._simulate import simulate
+from ._cycles import limit_cycle
+from ._fixed_points import fixed_points
+from ._lyapunov import lyapunov_exponent
+from ._metrics import power_spectrum_distance, state_space_divergence, stationary_distance
+
+
+def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: int = 2048, t_max: float = 500.0,
+                     dt: float = 0.01, n_trials: int = 8, record_every: int = 10, t_transient: float = 50.0,
+                     bins: int = 30, lyapunov: bool = True, lyapunov_t_max: float | None = None,
+                     lyapunov_dt: float | None = None, n_seeds: int = 128) -> xr.Dataset:
+    """Embedding quality of a fitted network against its target, gathered in one Dataset.
+
+    - ``eps_f``, ``eps_D``: held-out relative drift and diffusion errors at ``n_test`` fresh
+      points of ``sampler`` (METHOD.md section 3).
+    - ``D_stsp`` (d <= 3), ``D_H`` and ``stationary_distance`` between a reference target run
+      and the network run (``comparison="network"``), and between the reference run and a second,
+      independent target run of the same length and settings (``comparison="floor"``, the
+      noise floor). Every run: ``n_trials`` trials of length ``t_max`` from independent
+      starting points drawn from ``sampler``, with the systems' own noise, the first
+      ``t_transient`` dropped, recorded every ``record_every`` steps of ``dt``.
+    - ``lyapunov`` (system): the largest Lyapunov exponent of the noise-free target (its drift)
+      and network (its full N-dimensional flow), in the target's original time units
+      (``sde.params["time_scale"]`` when it has one), with its standard error over trials.
+    - ``period``, ``amplitude`` (system): limit-cycle period and amplitude of latent component 0
+      on one noise-free run of each from the same start (NaN without a sustained oscillation).
+    - ``n_stable``, ``n_unstable``, ``n_saddle`` (system): fixed points of the latent drift in
+      the target's region.
+
+    Parameters
+    ----------
+    net : Network
+        Fitted to ``sde``.
+    sde : SDE
+    key : PRNG key
+        Draws test points, starting points, noise and Lyapunov frames.
+    sampler : Sampler, optional
+        Test points and starting points; default a box over ``sde.region`` (use the
+        occupation measure for chaotic targets).
+    n_test : int
+    t_max, dt, n_trials, record_every, t_transient :
+        Simulation settings (time in tau).
+    bins : int
+        Bins per dimension of D_stsp.
+    lyapunov : bool
+        Estimate the exponents (the slowest part).
+    lyapunov_t_max, lyapunov_dt : float, optional
+        Averaging time and RK4 step of the exponents (default ``t_max`` and ``dt``); the same
+        ``n_trials`` and transient as the runs.
+    n_seeds : int
+        Newton seeds for the fixed points.
+
+    Returns
+    -------
+    xarray.Dataset
+        Scalars ``eps_f``, ``eps_D``; ``D_stsp``, ``D_H``, ``stationary_distance`` (comparison);
+        ``lyapunov``, ``lyapunov_sem``, ``period``, ``amplitude``, ``n_stable``, ``n_unstable``,
+        ``n_saddle`` (system); sizes and settings in attrs.
+
+    Examples
+    --------
+    >>> import jax, ddm_explore as ddm
+    >>> sde = ddm.systems.van_der_pol()
+    >>> net, _ = ddm.fit(sde, 64, key=jax.random.key(0), progress=False)
+    >>> rep = ddm.analysis.embedding_report(net, sde, key=jax.random.key(1), t_max=40.0, t_transient=10.0,
+    ...                                     n_trials=2, lyapunov=False, n_seeds=16)
+    >>> bool(rep.eps_f < 0.05), rep.period.dims
+    (True, ('system',))
+    """
+    if not isinstance(net, Network):
+        raise ValueError(f"`net` must be a fitted Network, got {type(net).__name__}")
+    if not isinstance(sde, SDE):
+        raise ValueError(f"`sde` must be a ddm.SDE, got {type(sde).__name__}")
+    if net.dim != sde.dim or net.input_dim != sde.input_dim:
+        raise ValueError(f"`net` (d={net.dim}, k={net.input_dim}) does not match `sde` (d={sde.dim}, k={sde.input_dim})")
+    key = check_key("key", key)
+    n_test = check_int("n_test", n_test, minimum=2)
+    t_max = check_positive("t_max", t_max)
+    t_transient = check_positive("t_transient", t_transient, allow_zero=True)
+    if t_transient >= t_max:
+        raise ValueError(f"`t_transient` must be shorter than `t_max`={t_max}, got {t_transient}")
+    n_trials = check_int("n_trials", n_trials)
+    lyapunov_t_max = t_max if lyapunov_t_max is None else check_positive("lyapunov_t_max", lyapunov_t_max)
+    lyapunov_dt = dt if lyapunov_dt is None else check_positive("lyapunov_dt", lyapunov_dt)
+    if sampler is None:
+        sampler = box(*sde.region)
+    if not isinstance(sampler, Sampler) or sampler.dim != sde.dim:
+        raise ValueError(f"`sampler` must be a {sde.dim}-dimensional ddm.box/gaussian/occupation sampler, got {sampler!r}")
+    keys = jax.random.split(key, 10)
+    T = float(sde.params.get("time_scale", 1.0))
+
+    # held-out matching errors
+    Z = sampler.sample(keys[0], n_test)
+    U = None
+    if sde.input_dim:
+        lo, hi = sde.input_region
+        U = jax.random.uniform(keys[1], (n_test, sde.input_dim), minval=jnp.asarray(lo, jnp.float32),
+                               maxval=jnp.asarray(hi, jnp.float32))
+    eps_f, eps_D = matching_errors(net, sde, Z, U)
+
+    # trajectories: reference target run, independent target run (floor), network run
+    def run(system, k_start, k_noise, *, trials=n_trials, deterministic=False, z0=None):
+        z0 = np.asarray(sampler.sample(k_start, trials)) if z0 is None else z0
+        ds = simulate(system, t_max=t_max, dt=dt, n_trials=trials, key=k_noise, z0=z0, record_every=record_every,
+                      deterministic=deterministic, progress=False)
+        return ds.z.sel(time=slice(t_transient, None))
+
+    ref = run(sde, keys[2], keys[3])
+    other = run(sde, keys[4], keys[5])
+    model = run(net, keys[6], keys[7])
+    comparisons = ["network", "floor"]
+    d_stsp = ([state_space_divergence(ref, model, bins), state_space_divergence(ref, other, bins)]
+              if sde.dim <= 3 else [np.nan, np.nan])
+    d_h = [power_spectrum_distance(ref, model), power_spectrum_distance(ref, other)]
+    d_stat = [stationary_distance(ref, model), stationary_distance(ref, other)]
+
+    # noise-free: cycles, Lyapunov exponents, fixed points
+    systems = ["target", "network"]
+    z0 = np.asarray(sampler.sample(keys[8], 1))
+    cyc = [limit_cycle(run(s, None, keys[9], trials=1, deterministic=True, z0=z0), discard=0.0) for s in (sde, net)]
+    lyap, lyap_sem = [np.nan, np.nan], [np.nan, np.nan]
+    if lyapunov:
+        starts = np.asarray(sampler.sample(keys[8], n_trials))
+        for i, s in enumerate((sde, net)):
+            r = lyapunov_exponent(s, key=keys[9], t_max=lyapunov_t_max, t_transient=t_transient, dt=lyapunov_dt,
+                                  n_trials=n_trials, z0=starts, time_scale=T)
+            lyap[i], lyap_sem[i] = float(r.exponent_original), float(r.exponent_sem) * T
+    fps = [fixed_points(s, key=keys[9], n_seeds=n_seeds, region=sde.region) for s in (sde, net)]
+    count = lambda kind: (("system",), [int((fp.stability == kind).sum()) for fp in fps])  # noqa: E731
+
+    attrs = dict(target=sde.name, target_params=str(sde.params), n_neurons=net.n_neurons, dim=sde.dim,
+                 connectivity=net.connectivity, noise=net.noise, sampler=sampler.describe(), n_test=n_test,
+                 t_max=t_max, dt=dt, n_trials=n_trials, record_every=record_every, t_transient=t_transient,
+                 bins=bins, time_scale=T, lyapunov_t_max=lyapunov_t_max if lyapunov else 0.0,
+                 lyapunov_dt=lyapunov_dt, n_seeds=n_seeds)
+    return xr.Dataset(
+        dict(eps_f=((), eps_f, dict(long_name="held-out relative drift error")),
+             eps_D=((), eps_D, dict(long_name="held-out relative diffusion error")),
+             D_stsp=(("comparison",), d_stsp, dict(long_name="state-space divergence", units="nats")),
+             D_H=(("comparison",), d_h, dict(long_name="power-spectrum Hellinger distance")),
+             stationary_distance=(("comparison",), d_stat, dict(long_name="energy distance of occupation measures")),
+             lyapunov=(("system",), lyap, dict(long_name="largest Lyapunov exponent", units="1/original time unit")),
+             lyapunov_sem=(("system",), lyap_sem, dict(units="1/original time unit")),
+             period=(("system",), [float(c.period[0]) for c in cyc], dict(units="tau")),
+             amplitude=(("system",), [float(c.amplitude[0]) for c in cyc], dict(units="latent units")),
+             n_stable=count("stable"), n_unstable=count("unstable"), n_saddle=count("saddle")),
+        coords=dict(comparison=comparisons, system=systems), attrs=attrs)
