@@ -14,3 +14,4 @@ from .sdes import systems as systems
 from .simulate import simulate as simulate
 
 __version__ = "0.1.0"
+from ._sweep import sweep as sweep
