@@ -15,3 +15,12 @@ from ._experiments import transition_sweep as transition_sweep
 from ._transitions import attractor_labels as attractor_labels
 from ._transitions import recall_accuracy as recall_accuracy
 from ._transitions import transitions as transitions
+from ._connectivity import asymmetry_index as asymmetry_index
+from ._connectivity import decompose_connectivity as decompose_connectivity
+from ._decompose_network import decompose_network as decompose_network
+from ._decompose_network import scale_irreversible as scale_irreversible
+from ._irreversibility import irreversibility as irreversibility
+from ._irreversibility import linear_irreversibility as linear_irreversibility
+from ._trajectory_estimators import coarse_grain as coarse_grain
+from ._trajectory_estimators import lagged_covariance as lagged_covariance
+from ._trajectory_estimators import markov_entropy_production as markov_entropy_production

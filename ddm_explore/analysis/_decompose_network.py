@@ -1,0 +1,186 @@
+"""Network decomposition by irreversibility, J = J_rev + J_irr (METHOD.md section 5e)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .._checks import _show, check_positive
+from ..matching._fit import _ridge
+from ..network._network import Network
+from ._connectivity import asymmetry_index
+from ._fields import check_grid_dim, check_input
+from ._irreversibility import irreversibility
+
+
+def _weighted_rel_error(p, a, b) -> float:
+    den = np.sum(p[..., None] * b**2)
+    return float(np.sqrt(np.sum(p[..., None] * (a - b) ** 2) / den)) if den > 0 else float("nan")
+
+
+def _f32(a):
+    import jax.numpy as jnp
+
+    return jnp.asarray(a, jnp.float32)
+
+
+def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u=None, ridge: float = 1e-7,
+                      weight_floor: float = 1e-3):
+    """Split a network's connectivity into a reversible and an irreversible part, ``J = J_rev + J_irr``.
+
+    The network's latent SDE is decomposed on a grid (:func:`irreversibility`, d <= 2) into
+    ``f_net = f_rev + f_irr``. The irreversible drift is represented by a low-rank connectivity
+    ``J_irr = M W_irr^T``: W_irr solves the ridge regression of ``f_irr`` on the network's own
+    features ``phi(x0 + M z)`` (internal coordinates, float64, the solver of :func:`ddm_explore.fit`),
+    over all grid cells weighted by ``max(p / mean(p), weight_floor)``, so the fit is accurate where
+    the network spends its time while the tails stay constrained. Then ``J_rev = J - J_irr``
+    (``W_rev = W - W_irr`` for a low-rank network): the identity ``J = J_rev + J_irr`` holds
+    exactly, and ``W_rev`` is the fit of ``f_rev + z`` (minus the bias) to the same accuracy as
+    W_irr fits f_irr. A network with J_rev alone has drift ~ f_rev: it is reversible, with the
+    same stationary density and no current (the report measures both); ``scale_irreversible``
+    dials the nonequilibrium drive back in. J_irr is generally not J_A: a reversible latent SDE
+    can need an asymmetric J, and J_irr need not be antisymmetric.
+
+    Parameters
+    ----------
+    net : Network
+        d <= 2 (the grid route).
+    region, n_grid, u
+        As for :func:`irreversibility` (default: the fitted region, 100 cells per dimension in 2-D).
+    ridge : float
+        Ridge penalty of the regression (relative to features of unit scale).
+    weight_floor : float
+        Smallest relative weight of a grid cell in the regression.
+
+    Returns
+    -------
+    net_rev : Network
+        J_rev alone (low rank if ``net`` is; "full" otherwise); same embedding, bias, inputs, noise.
+    net_irr : Network
+        The container of J_irr (same fields otherwise); its dynamics are not meaningful alone.
+    report : xarray.Dataset
+        ``J_rev``, ``J_irr`` (post, pre) and ``W_irr`` (neuron, latent); scalars: asymmetry indices of
+        J, J_rev and J_irr, ``alignment_irr_A`` (Frobenius cosine between J_irr and J_A),
+        ``norm_ratio_irr`` ``||J_irr|| / ||J||``, ``eps_irr`` and ``eps_rev`` (p-weighted relative errors
+        of the fitted f_irr and of net_rev's drift against f_rev), ``entropy_production`` of net and
+        ``entropy_production_rev`` of net_rev, ``density_distance`` (total variation between their
+        stationary densities); the fields ``p``, ``p_rev``, ``f_rev``, ``f_irr`` on the grid.
+
+    Examples
+    --------
+    >>> import jax, ddm_explore as ddm
+    >>> net, _ = ddm.fit(ddm.systems.ornstein_uhlenbeck(w=1.0), 64, key=jax.random.key(0), progress=False)
+    >>> net_rev, net_irr, rep = ddm.analysis.decompose_network(net, n_grid=40)
+    >>> bool(rep.entropy_production_rev < 0.05 * rep.entropy_production)
+    True
+    >>> net_half = ddm.analysis.scale_irreversible(net_rev, net_irr, 0.5)  # half the drive
+    """
+    if not isinstance(net, Network):
+        raise ValueError(f"`net` must be a fitted Network, got {_show(net)}")
+    check_grid_dim("net", net, "decompose_network")
+    u = check_input(net, u)
+    ridge = check_positive("ridge", ridge, allow_zero=True)
+    weight_floor = check_positive("weight_floor", weight_floor, allow_zero=True)
+    ds = irreversibility(net, "grid", region=region, n_grid=n_grid, u=u)
+    d, N = net.dim, net.n_neurons
+    Z = np.stack(np.meshgrid(*[ds[f"z{i}"].values for i in range(d)], indexing="ij"), axis=-1)
+    p = ds.p.values
+    scale = np.asarray(net.scale, np.float64)
+    zi = (Z.reshape(-1, d) - np.asarray(net.centre, np.float64)) / scale
+    M = np.asarray(net.M, np.float64)
+    Phi = np.tanh(np.asarray(net.x0, np.float64) + zi @ M.T)
+    f_irr_int = ds.f_irr.values.reshape(-1, d) / scale
+    w = np.maximum(p / p.mean(), weight_floor)
+    # the outermost cells hold the walls' boundary layer (zero normal current): not f_irr of the
+    # process on the whole space, so they are left out of the regression
+    inner = np.zeros_like(w)
+    inner[(slice(1, -1),) * d] = 1.0
+    w = (w * inner).ravel()
+    sw = np.sqrt(w / w.mean())[:, None]
+    W_irr = _ridge(Phi * sw, f_irr_int * sw, ridge, N)
+
+    J = np.asarray(net.J, np.float64)
+    J_irr = M @ W_irr.T
+    if net.W is not None:
+        W_rev = np.asarray(net.W, np.float64) - W_irr
+        net_rev = net.replace(W=_f32(W_rev))
+        net_irr = net.replace(W=_f32(W_irr))
+        J_rev = M @ W_rev.T
+    else:
+        J_rev = J - J_irr
+        net_rev = net.replace(W=None, J_full=_f32(J_rev), connectivity="full")
+        net_irr = net.replace(W=None, J_full=_f32(J_irr), connectivity="full")
+    net_rev = net_rev.replace(name=f"{net.name} (J_rev)")
+    net_irr = net_irr.replace(name=f"{net.name} (J_irr)")
+
+    fitted_irr = (Phi @ W_irr) * scale
+    eps_irr = _weighted_rel_error(p.ravel(), fitted_irr, ds.f_irr.values.reshape(-1, d))
+    rev = irreversibility(net_rev, "grid", region=region, n_grid=n_grid, u=u)
+    f_rev_net = rev.f.values.reshape(-1, d)
+    eps_rev = _weighted_rel_error(p.ravel(), f_rev_net, ds.f_rev.values.reshape(-1, d))
+    vol = float(np.prod([float(ds[f"z{i}"][1] - ds[f"z{i}"][0]) for i in range(d)]))
+    tv = 0.5 * float(np.sum(np.abs(rev.p.values - p)) * vol)
+    J_A = 0.5 * (J - J.T)
+    nA, nI = np.linalg.norm(J_A), np.linalg.norm(J_irr)
+    align = float(np.sum(J_irr * J_A) / (nA * nI)) if nA > 0 and nI > 0 else float("nan")
+    pp = ("post", "pre")
+    gd = tuple(f"z{i}" for i in range(d))
+    report = xr.Dataset(
+        dict(J_rev=(pp, J_rev, dict(long_name="reversible connectivity J - J_irr")),
+             J_irr=(pp, J_irr, dict(long_name="irreversible connectivity M W_irr^T")),
+             W_irr=(("neuron", "latent"), W_irr, dict(long_name="readout weights of f_irr (internal units)")),
+             asymmetry=((), asymmetry_index(J), dict(long_name="||J_A|| / ||J|| of J")),
+             asymmetry_rev=((), asymmetry_index(J_rev), dict(long_name="||J_A|| / ||J|| of J_rev")),
+             asymmetry_irr=((), asymmetry_index(J_irr), dict(long_name="||J_A|| / ||J|| of J_irr")),
+             alignment_irr_A=((), align, dict(long_name="<J_irr, J_A>_F / (||J_irr|| ||J_A||)")),
+             norm_ratio_irr=((), float(nI / np.linalg.norm(J)) if np.linalg.norm(J) > 0 else float("nan"),
+                             dict(long_name="||J_irr||_F / ||J||_F")),
+             eps_irr=((), eps_irr, dict(long_name="p-weighted relative error of the fitted f_irr")),
+             eps_rev=((), eps_rev, dict(long_name="p-weighted relative error of net_rev's drift against f_rev")),
+             entropy_production=((), float(ds.entropy_production), dict(long_name="e_p of net", units="1 / tau")),
+             entropy_production_rev=((), float(rev.entropy_production), dict(long_name="e_p of net_rev", units="1 / tau")),
+             density_distance=((), tv, dict(long_name="total variation distance between the stationary densities of net and net_rev")),
+             p=ds.p, p_rev=(gd, rev.p.values, dict(long_name="stationary density of net_rev")),
+             f_rev=ds.f_rev, f_irr=ds.f_irr),
+        coords=dict(post=np.arange(N), pre=np.arange(N), neuron=np.arange(N), latent=np.arange(d)),
+        attrs=dict(network=net.name, n_neurons=N, dim=d, connectivity=net.connectivity, ridge=ridge,
+                   weight_floor=weight_floor, n_grid=ds.attrs["n_grid"], region_low=ds.attrs["region_low"],
+                   region_high=ds.attrs["region_high"], u=ds.attrs["u"]))
+    return net_rev, net_irr, report
+
+
+def scale_irreversible(net_rev: Network, net_irr: Network, alpha: float) -> Network:
+    """The network with connectivity ``J_rev + alpha J_irr``: alpha = 0 reversible, 1 the original.
+
+    Parameters
+    ----------
+    net_rev, net_irr : Network
+        The pair returned by :func:`decompose_network`.
+    alpha : float
+        Scale of the irreversible part (any real number; negative reverses the current).
+
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
+    >>> import jax, ddm_explore as ddm
+    >>> net, _ = ddm.fit(ddm.systems.ornstein_uhlenbeck(w=1.0), 32, key=jax.random.key(0), progress=False)
+    >>> net_rev, net_irr, _ = ddm.analysis.decompose_network(net, n_grid=30)
+    >>> back = ddm.analysis.scale_irreversible(net_rev, net_irr, 1.0)
+    >>> bool(abs(back.J - net.J).max() < 1e-5)
+    True
+    """
+    for name, n in (("net_rev", net_rev), ("net_irr", net_irr)):
+        if not isinstance(n, Network):
+            raise ValueError(f"`{name}` must be a Network from decompose_network, got {_show(n)}")
+    if net_rev.M.shape != net_irr.M.shape or not bool(np.allclose(np.asarray(net_rev.M), np.asarray(net_irr.M))):
+        raise ValueError("`net_rev` and `net_irr` must share their embedding M (both from one decompose_network call)")
+    alpha = float(alpha)
+    if not np.isfinite(alpha):
+        raise ValueError(f"`alpha` must be finite, got {alpha}")
+    name = net_rev.name.replace(" (J_rev)", "") + f" (J_rev + {alpha:g} J_irr)"
+    if net_rev.W is not None and net_irr.W is not None:
+        return net_rev.replace(W=net_rev.W + alpha * net_irr.W, name=name)
+    return net_rev.replace(W=None, J_full=net_rev.J + alpha * net_irr.J, connectivity="full", name=name)
