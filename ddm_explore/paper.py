@@ -133,3 +133,56 @@ def symmetric_vs_asymmetric(*, key, n_neurons: int = 128, steps: int = 1000, t_m
                          f"asymmetry index = {float(s.asymmetry):.1e}: {'PASS' if ok else 'FAIL'}")
     ds.attrs["passed"] = int(ok)
     return ds
+
+
+def e3_associative_memory(*, key, n_neurons: int = 128, amplitudes=(0.0, 0.5, 1.0, 2.0, 3.0),
+                          durations=(2.0, 5.0), n_trials: int = 64, D: float = 0.1) -> xr.Dataset:
+    """E3: cued recall in a network fitted to four wells on a ring (c = 0), against the target.
+
+    Runs :func:`ddm_explore.analysis.recall_sweep` (balanced start/cue design, target and network
+    driven by the same noise draws) over cue amplitude x duration; the check asks that the network's
+    accuracy is within 5 percentage points of the target's everywhere and that the longest, strongest
+    cue recalls >= 95% of the time while the zero cue stays near chance (1/4).
+    """
+    from .analysis import recall_sweep
+
+    sde = systems.ring_wells(c=0.0, D=D)
+    centres = systems.ring_centres()
+    ds = recall_sweep(sde, centres, amplitudes=list(amplitudes), durations=list(durations), radius=0.45,
+                      n_trials=n_trials, n_neurons=n_neurons, settle=5.0, key=key)
+    acc = ds.accuracy
+    gap = float(np.abs(acc.sel(system="network") - acc.sel(system="target")).max())
+    top = float(acc.isel(amplitude=-1, duration=-1).min())
+    zero = float(acc.isel(amplitude=0).mean())
+    ok = gap <= 0.05 and top >= 0.95 and abs(zero - 0.25) <= 0.1
+    ds.attrs["check"] = (f"max |network - target| accuracy = {100 * gap:.1f} pp (<= 5), strongest cue {100 * top:.0f}% "
+                         f"(>= 95), zero cue {100 * zero:.0f}% (chance 25): {'PASS' if ok else 'FAIL'}")
+    ds.attrs["passed"] = int(ok)
+    return ds
+
+
+def e4_episodic_sequences(*, key, n_neurons: int = 128, cs=(0.0, 0.4), D: float = 0.15, t_max: float = 100.0,
+                          n_trials: int = 64) -> xr.Dataset:
+    """E4: autonomous sequential visiting of the wells driven by a rotational current c (no input).
+
+    Runs :func:`ddm_explore.analysis.transition_sweep` over c for the ring target and a network fitted
+    to each (independent noise): forward/backward transitions around the ring, cycle time, rates.
+    The check asks for a forward/backward ratio >= 10 at the largest c (target and network), a ratio
+    near 1 at c = 0, and network rates within 20% of the target's.
+    """
+    from .analysis import transition_sweep
+
+    centres = systems.ring_centres()
+    ds = transition_sweep(lambda c: systems.ring_wells(c=c, D=D), {"c": list(cs)}, centres, radius=0.45,
+                          t_max=t_max, n_trials=n_trials, n_neurons=n_neurons, key=key)
+    ratio = ds.forward_backward_ratio
+    top = float(ratio.isel(c=-1).min())
+    zero = ratio.sel(c=0.0) if 0.0 in list(cs) else None
+    rate_gap = float(np.abs(ds.transition_rate.sel(system="network") / ds.transition_rate.sel(system="target") - 1).max())
+    ok = top >= 10 and rate_gap <= 0.2 and (zero is None or bool(np.all(np.abs(np.log(zero.values)) < np.log(1.5))))
+    zero_txt = "" if zero is None else f", at c = 0: {', '.join(f'{float(v):.2f}' for v in zero.values)} (~1)"
+    ds.attrs["check"] = (f"forward/backward ratio at c = {cs[-1]}: target {float(ratio.sel(system='target').isel(c=-1)):.0f}, "
+                         f"network {float(ratio.sel(system='network').isel(c=-1)):.0f} (>= 10){zero_txt}; "
+                         f"max rate difference {100 * rate_gap:.0f}% (<= 20): {'PASS' if ok else 'FAIL'}")
+    ds.attrs["passed"] = int(ok)
+    return ds

@@ -50,6 +50,41 @@ def plot_symmetric_vs_asymmetric(ds) -> go.Figure:
 
 
 
+def plot_e3(ds) -> go.Figure:
+    """E3: recall accuracy against cue amplitude, per cue duration, target and network."""
+    fig = go.Figure()
+    dashes = ["solid", "dash", "dot", "dashdot"]
+    for j, dur in enumerate(ds.duration.values):
+        for system, colour in (("target", TARGET_COLOUR), ("network", NETWORK_COLOUR)):
+            acc = ds.accuracy.sel(system=system, duration=dur)
+            err = ds.accuracy_se.sel(system=system, duration=dur)
+            fig.add_scatter(x=ds.amplitude.values, y=acc.values, error_y=dict(array=err.values), mode="lines+markers",
+                            name=f"{system}, cue {float(dur):g} tau", line=dict(color=colour, dash=dashes[j % 4]))
+    fig.add_hline(y=float(ds.chance), line_dash="dot", annotation_text="chance")
+    fig.update_layout(title="E3 · associative recall", xaxis_title="cue amplitude", yaxis_title="recall accuracy",
+                      yaxis_range=[0, 1.05], height=420, width=700)
+    return fig
+
+
+def plot_e4(ds) -> go.Figure:
+    """E4: forward and backward transitions around the ring, and mean cycle time, against c."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["transitions around the ring", "mean cycle time"])
+    c = ds.c.values
+    for system, colour in (("target", TARGET_COLOUR), ("network", NETWORK_COLOUR)):
+        r = ds.sel(system=system)
+        fig.add_scatter(x=c, y=r.n_forward.values, mode="lines+markers", name=f"{system} forward",
+                        line=dict(color=colour), row=1, col=1)
+        fig.add_scatter(x=c, y=r.n_backward.values, mode="lines+markers", name=f"{system} backward",
+                        line=dict(color=colour, dash="dash"), row=1, col=1)
+        fig.add_scatter(x=c, y=r.mean_cycle_time.values, mode="lines+markers", name=f"{system} cycle time",
+                        line=dict(color=colour), showlegend=False, row=1, col=2)
+    fig.update_xaxes(title_text="rotational current c")
+    fig.update_yaxes(title_text="count", row=1, col=1)
+    fig.update_yaxes(title_text="tau", row=1, col=2)
+    fig.update_layout(title="E4 · episodic sequences from a nonequilibrium current", height=420, width=1000)
+    return fig
+
+
 def registry() -> dict:
     """Figure name -> (experiment function of :mod:`ddm_explore.paper`, plot function)."""
     from .. import paper
@@ -57,4 +92,6 @@ def registry() -> dict:
     return {
         "e1_embedding": (paper.e1_embedding, plot_e1),
         "symmetric_vs_asymmetric": (paper.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
+        "e3_associative_memory": (paper.e3_associative_memory, plot_e3),
+        "e4_episodic_sequences": (paper.e4_episodic_sequences, plot_e4),
     }
