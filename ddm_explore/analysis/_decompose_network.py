@@ -69,8 +69,8 @@ def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u
     Examples
     --------
     >>> import jax, ddm_explore as ddm
-    >>> net, _ = ddm.fit(ddm.systems.ornstein_uhlenbeck(w=1.0), 64, key=jax.random.key(0), progress=False)
-    >>> net_rev, net_irr, rep = ddm.analysis.decompose_network(net, n_grid=40)
+    >>> net, _ = ddm.fit(ddm.systems.ornstein_uhlenbeck(w=1.0), 32, key=jax.random.key(0), progress=False)
+    >>> net_rev, net_irr, rep = ddm.analysis.decompose_network(net, n_grid=30)
     >>> bool(rep.entropy_production_rev < 0.05 * rep.entropy_production)
     True
     >>> net_half = ddm.analysis.scale_irreversible(net_rev, net_irr, 0.5)  # half the drive
@@ -167,7 +167,7 @@ def scale_irreversible(net_rev: Network, net_irr: Network, alpha: float) -> Netw
     --------
     >>> import jax, ddm_explore as ddm
     >>> net, _ = ddm.fit(ddm.systems.ornstein_uhlenbeck(w=1.0), 32, key=jax.random.key(0), progress=False)
-    >>> net_rev, net_irr, _ = ddm.analysis.decompose_network(net, n_grid=30)
+    >>> net_rev, net_irr, _ = ddm.analysis.decompose_network(net, n_grid=16)
     >>> back = ddm.analysis.scale_irreversible(net_rev, net_irr, 1.0)
     >>> bool(abs(back.J - net.J).max() < 1e-5)
     True

@@ -44,7 +44,11 @@ def latent_sde(net: Network) -> SDE:
     Simulating it costs d dimensions instead of N; for a low-rank network with its noise in
     span(M) it is the same process as the network's readout.
     """
-    return SDE(drift=lambda z, u: net.latent_drift(z, u), diffusion=lambda z: net.noise_loading(z),
+    if net.Gamma is None:  # additive noise: a constant loading, simulated without evaluating the rates
+        diffusion = np.asarray(net.scale, np.float64)[:, None] * np.asarray(net.gamma0, np.float64)
+    else:
+        diffusion = lambda z: net.noise_loading(z)  # noqa: E731
+    return SDE(drift=lambda z, u: net.latent_drift(z, u), diffusion=diffusion,
                dim=net.dim, noise_dim=net.dim, input_dim=net.input_dim, name=f"{net.name} (latent SDE)",
                region=net.region)
 
@@ -65,27 +69,32 @@ def _net_fields(net, Z, u, *, derivatives):
     return f, D, dD
 
 
+def chunked(fn, Z, chunk=_CHUNK):
+    """Apply a jitted ``fn`` to Z (n, d) in chunks of one shape (the last one padded), so it
+    compiles once; returns its outputs concatenated, as float64 numpy arrays."""
+    Z = np.asarray(Z, np.float32)
+    n = len(Z)
+    size = min(chunk, max(n, 1))
+    out = []
+    for s in range(0, max(n, 1), size):
+        Zc = Z[s:s + size]
+        m = len(Zc)
+        if m < size:
+            Zc = np.concatenate([Zc, np.repeat(Zc[-1:] if m else np.zeros((1, Z.shape[1]), np.float32), size - m, 0)])
+        res = fn(jnp.asarray(Zc))
+        out.append([np.asarray(a, np.float64)[:m] for a in (res if isinstance(res, tuple) else (res,))])
+    parts = [np.concatenate(p) for p in zip(*out)]
+    return tuple(parts) if len(parts) > 1 else parts[0]
+
+
 def fields(target, Z, u=None, *, derivatives: bool = True):
     """Drift f (n, d), diffusion D (n, d, d) and its derivatives dD[..., k, l, m] = d_m D_kl
     (n, d, d, d; zeros when D is constant) at points Z (n, d), all float64."""
     u = jnp.asarray(check_input(target, u))
     derivatives = bool(derivatives) and not constant_diffusion(target)
-    Z = np.asarray(Z, np.float32)
-    out = []
-    for s in range(0, max(len(Z), 1), _CHUNK):
-        Zc = jnp.asarray(Z[s:s + _CHUNK])
-        if isinstance(target, Network):
-            res = _net_fields(target, Zc, u, derivatives=derivatives)
-        else:
-            res = _sde_fields(Zc, u, target=target, derivatives=derivatives)
-        out.append([np.asarray(a, np.float64) for a in res])
-    f, D, dD = (np.concatenate(parts) for parts in zip(*out))
-    return f, D, dD
-
-
-def divergence_of_diffusion(dD) -> np.ndarray:
-    """(div D)_k = sum_l d_l D_kl from the derivatives dD[..., k, l, m] = d_m D_kl."""
-    return np.einsum("...kll->...k", dD)
+    if isinstance(target, Network):
+        return chunked(lambda Zc: _net_fields(target, Zc, u, derivatives=derivatives), Z)
+    return chunked(lambda Zc: _sde_fields(Zc, u, target=target, derivatives=derivatives), Z)
 
 
 def grid_region(target, region):
