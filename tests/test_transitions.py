@@ -35,6 +35,9 @@ def test_per_trial_cues_and_sequences():
     np.testing.assert_allclose(u[2], [[0, 0], [0, 0], [0, -0.5]], atol=1e-9)
     seq = ddm.inputs.cue_sequence([[0, 1], [2, 3]], 1.0, onsets=[0.0, 2.0], duration=1.0, centres=RING)
     np.testing.assert_allclose(seq([0.5, 2.5])[1], [[-1, 0], [0, -1]], atol=1e-9)
+    per_cue = ddm.inputs.cue_sequence([0, 1], [[1.0, 2.0], [3.0, 4.0]], onsets=[0.0, 2.0], duration=[[1.0, 0.5]],
+                                      centres=RING)
+    np.testing.assert_allclose(per_cue([0.5, 2.25, 2.75])[1], [[3, 0], [0, 4], [0, 0]], atol=1e-9)
     both = ddm.inputs.superpose(ddm.inputs.tilt(0, 0.1, centres=RING), seq)
     np.testing.assert_allclose(both([0.5])[0, 0], [1.1, 0.0], atol=1e-9)
     # a schedule drives target and network through the same simulate call
@@ -49,6 +52,8 @@ def test_per_trial_cues_and_sequences():
     (lambda: ddm.inputs.cue([0, 1], [1.0, 2.0, 3.0], 0.0, 1.0, centres=RING), "amplitude"),
     (lambda: ddm.inputs.cue(0, 1.0, 0.0, -1.0, centres=RING), "durations"),
     (lambda: ddm.inputs.tilt([0.0, 0.0], 1.0), "target"),
+    (lambda: ddm.inputs.cue_sequence([0, 1], [1.0, 2.0, 3.0], [0.0, 1.0], 1.0, centres=RING), "amplitude"),
+    (lambda: ddm.inputs.cue_sequence([0, 1], 1.0, [0.0, 1.0, 2.0], 1.0, centres=RING), "onsets"),
     (lambda: ddm.inputs.superpose(ddm.inputs.constant([1.0]), ddm.inputs.constant([1.0, 2.0])), "width"),
 ])
 def test_bad_schedule_arguments_name_the_parameter(call, name):
@@ -121,7 +126,8 @@ def test_recall_accuracy_counts_transit_as_failure():
 def test_cued_recall_of_network_matches_target():
     """Fixed keys. 192 trials per amplitude (every start/cue pair 12 times), target and network driven
     by the same noise draws (paired design): the accuracies differ only where the network's dynamics
-    differ. Measured: both 0.245 at amplitude 0 (chance 0.25, SE 0.031) and >= 0.99 at the largest."""
+    differ. Measured (both systems): 0.24 at amplitude 0 (chance 0.25, SE 0.031), 0.99 at 2 and 0.974 at 3;
+    with independent noise (paired=False) the largest gap is 2.1 percentage points."""
     sde = ddm.systems.ring_wells(c=0.0, D=0.1)
     amps = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]
     res = ddm.analysis.recall_sweep(sde, RING, amplitudes=amps, durations=[5.0], radius=0.45, n_trials=192,
@@ -179,22 +185,26 @@ def _mean_first_passage(s, a, b):
 
 @pytest.mark.slow
 def test_double_well_dwell_time_matches_kramers():
-    """s = 0.08 (barrier / noise = 3.1), radius 0.3, fixed keys, 2048 trials x 150 time units per system,
-    independent noise: about 2600 transitions each, sampling error of the mean dwell time about 2%.
-    The Kramers formula is asymptotic: at this s the exact mean passage time between the wells'
-    edges is 1.13 / k (quadrature below), so the 25% tolerance leaves a margin of ~5 standard errors."""
+    """s = 0.08 (barrier / noise = 3.1), radius 0.5 (the wells' points within 0.5 of the minima, inside
+    the inflection points +-0.58), fixed keys, 2048 trials x 150 time units per system, independent
+    noise: about 2700 transitions each, sampling error of the mean dwell time about 2%.
+    Kramers's formula is asymptotic: at this s the exact mean passage times are 1.03 / k from one
+    well's edge to the other's and 1.09 / k from a well's bottom (quadrature below); measured
+    1.09-1.13 / k over four keys (target only), so the 25% tolerance is >= 5 standard errors away.
+    The dwell must also lie between the two exact passage times (5% / 10% slack for sampling error,
+    Euler steps and the 0.2 recording interval)."""
     s = 0.08
     res = ddm.analysis.transition_sweep(lambda s: ddm.systems.double_well(s=s), {"s": [s]}, [[-1.0], [1.0]],
-                                        radius=0.3, t_max=150.0, n_trials=2048, n_neurons=128, dt=0.02,
+                                        radius=0.5, t_max=150.0, n_trials=2048, n_neurons=128, dt=0.02,
                                         key=jax.random.key(2))
     kramers = 1.0 / ddm.systems.kramers_rate(s)
-    exact = _mean_first_passage(s, -0.7, 0.7)
+    edge, bottom = _mean_first_passage(s, -0.5, 0.5), _mean_first_passage(s, -1.0, 0.5)
     tgt, net = (float(res.dwell_time_mean_all.sel(system=x, s=s)) for x in ("target", "network"))
-    assert int(res.n_transitions.sel(system="target", s=s)) >= 1000
+    assert int(res.n_transitions.sel(system="target", s=s)) >= 2000
     assert abs(net - tgt) <= 0.25 * tgt, (net, tgt)
     for value in (net, tgt):
         assert abs(value - kramers) <= 0.25 * kramers, (value, kramers)
-        assert abs(value - exact) <= 0.1 * exact, (value, exact)
+        assert 0.95 * edge <= value <= 1.1 * bottom, (value, edge, bottom)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -179,12 +179,14 @@ def cue_sequence(targets, amplitude, onsets, duration, *, centres=None, origin=N
     t2 = t if t.ndim == 2 else t[None]
     n_tr, n_cues = t2.shape
     dirs = cue_directions(t2.reshape(-1), centres=centres, origin=origin).reshape(n_tr, n_cues, -1)
-    amp = np.broadcast_to(as_array("amplitude", amplitude), (n_tr, n_cues)) if np.ndim(amplitude) < 2 else as_array("amplitude", amplitude)
+    amp = as_array("amplitude", amplitude)
+    if amp.ndim > 2 or (amp.ndim >= 1 and amp.shape[-1] not in (1, n_cues)):
+        raise ValueError(f"`amplitude` must be a number, one per cue ({n_cues}) or (n_trials, {n_cues}), got shape {amp.shape}")
+    amp = amp if amp.ndim == 2 else np.broadcast_to(amp, (n_tr, n_cues))
     on = as_array("onsets", onsets)
     if on.shape[-1] != n_cues:
         raise ValueError(f"`onsets` must hold one time per cue ({n_cues}), got shape {on.shape}")
-    du = np.broadcast_to(as_array("duration", duration), on.shape if on.ndim == 2 else (n_cues,))
-    return pulses(on, du, amp[..., None] * dirs)
+    return pulses(on, as_array("duration", duration), amp[..., None] * dirs)
 
 
 def tilt(target, amplitude, *, centres=None, origin=None) -> Schedule:
