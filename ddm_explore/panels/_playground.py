@@ -10,7 +10,7 @@ import xarray as xr
 from .. import analysis as _analysis
 from ..simulate import simulate as _simulate
 from ._common import Panel, slider
-from ._plots import arrows, figure, gapped
+from ._plots import arrows, figure, gapped, widget
 from ._state import SYSTEMS, PanelState, available_systems
 
 N_TRIALS = 8
@@ -105,6 +105,7 @@ class Playground(Panel):
         if shape != self._shape:
             fig = self._new_figure(d)
             self._fill(fig, res, d)
+            fig = widget(fig)
             self.figure = fig
             self.figure_box.children = [fig]
             self._shape = shape

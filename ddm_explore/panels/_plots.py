@@ -36,8 +36,14 @@ def gapped(*columns) -> list[np.ndarray]:
 
 
 def figure(rows_cols, specs=None, titles=None, height=380):
-    """An empty FigureWidget with subplots (filled in its final state before display)."""
+    """An empty plain Figure with subplots: fill it, then wrap it with :func:`widget`."""
     fig = make_subplots(rows=1, cols=rows_cols, specs=specs, subplot_titles=titles)
     fig.update_layout(height=height, margin=dict(l=40, r=20, t=40, b=40), template="plotly_white",
                       showlegend=False)
+    return fig
+
+
+def widget(fig) -> go.FigureWidget:
+    """The FigureWidget of a filled Figure: a view shows the data the widget was built with and
+    may miss updates sent before it was displayed, so build it in its final state."""
     return go.FigureWidget(fig)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from .. import analysis as _analysis
 from ._common import Panel
-from ._plots import arrows, figure
+from ._plots import arrows, figure, widget
 from ._state import PanelState
 
 N_GRID = 17
@@ -109,6 +109,7 @@ class TrainPanel(Panel):
         if shape != self._shape:
             fig = self._new_figure(d)
             self._fill(fig, res, d)
+            fig = widget(fig)
             self.figure, self._shape = fig, shape
             self.figure_box.children = [fig]
         else:

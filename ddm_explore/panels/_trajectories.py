@@ -10,7 +10,7 @@ import xarray as xr
 
 from ..simulate import simulate as _simulate
 from ._common import Panel
-from ._plots import figure, gapped
+from ._plots import figure, gapped, widget
 from ._state import PanelState
 
 N_TRIALS = 3
@@ -90,6 +90,7 @@ class TrajectoryPanel(Panel):
         if shape != self._shape:
             fig = self._new_figure(d)
             self._fill(fig, res, d)
+            fig = widget(fig)
             self.figure, self._shape = fig, shape
             self.figure_box.children = [fig]
         else:
