@@ -43,6 +43,21 @@ def ensure_env() -> None:
     STAMP.write_text(want)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser test drives Debian's Chromium: install it when missing and we are root (apt-get);
+    otherwise leave it to the test, which fails with a message saying how to install it."""
+    if CHROMIUM.exists() or not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    try:
+        _run(["apt-get", "update", "-qq"])
+        _run(["apt-get", "install", "-y", "-qq", "chromium"], env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    except subprocess.CalledProcessError as err:
+        print(f"could not install chromium ({err}); the browser test will fail", file=sys.stderr)
+
+
 def env_vars() -> dict:
     env = dict(os.environ)
     env.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
@@ -57,6 +72,7 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_env()
     if argv[0] == "test":
+        ensure_chromium()
         result = subprocess.run([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env_vars())
         if result.returncode == 5:
             print("pytest collected no tests: that is a failure here", file=sys.stderr)
