@@ -1,0 +1,43 @@
+"""Shared helpers of the benchmark scripts: timing, the benchmark network, table printing."""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+
+
+def best_time(fn, *, repeats: int = 3) -> float:
+    """Minimum wall time of ``fn()`` over ``repeats`` runs after one untimed (compiling) run."""
+    jax.block_until_ready(fn())
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        jax.block_until_ready(fn())
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def networks(n_neurons: int, *, key):
+    """Van der Pol networks of N neurons: the closed-form low-rank fit and the same J stored full."""
+    import ddm_explore as ddm
+
+    net, _ = ddm.fit(ddm.systems.van_der_pol(mu=1.0, sigma=0.1), n_neurons, key=key, progress=False)
+    full = net.replace(J_full=jnp.asarray(net.J), W=None, connectivity="full")
+    return net, full
+
+
+def print_table(title: str, header: list[str], rows: list[list], note: str = "") -> None:
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(r if isinstance(r, str) else f"{r:.3g}" for r in row) + " |")
+    if note:
+        print(f"\n{note}")
+
+
+def device_line() -> str:
+    dev = jax.devices()[0]
+    return f"JAX {jax.__version__} on {dev.platform}: {getattr(dev, 'device_kind', dev)} x {jax.device_count()}"
