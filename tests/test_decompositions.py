@@ -76,6 +76,20 @@ def test_rotational_ou_entropy_production_and_irreversible_drift(w, s):
     assert np.sum(ds.p.values) * np.prod([float(ds[c][1] - ds[c][0]) for c in ("z0", "z1")]) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("Am, g", [
+    ([[1.0, -1.0], [1.0, 1.0]], [[1.0, 0.5], [0.0, 0.8]]),
+    ([[1.5, 0.3], [-0.4, 0.7]], [[0.6, -0.4], [0.2, 0.9]]),
+    ([[1.0, 0.5], [0.5, 1.0]], [[1.0, 0.7], [0.0, 0.5]]),  # symmetric A, anisotropic D: irreversible
+])
+def test_anisotropic_ou_with_cross_diffusion_matches_closed_form(Am, g):
+    """Off-diagonal D exercises the cross-diffusion fluxes: e_p and f_irr = -Omega z (METHOD.md 6)."""
+    Am, g = np.array(Am), np.array(g)
+    lin = A.linear_irreversibility(Am, 0.5 * g @ g.T)
+    ds = A.irreversibility(ddm.systems.ornstein_uhlenbeck(Am, g))
+    assert float(ds.entropy_production) == pytest.approx(float(lin.entropy_production), rel=0.03)
+    assert _weighted_error(ds.p.values, ds.f_irr.values, -_grid_z(ds) @ lin.Omega.values.T) < 0.05
+
+
 # --- 2. f = -(I + c R) grad V on the 4-well ring ------------------------------------------------
 @pytest.mark.parametrize("c, D", [(1.0, 0.1), (2.0, 0.1), (0.5, 0.2)])
 def test_ring_potential_irreversible_drift_and_entropy_production(c, D):
@@ -223,6 +237,7 @@ def test_scaling_the_irreversible_part_tunes_entropy_production(ring_net, ring_d
     assert half == pytest.approx(0.25 * float(rep.entropy_production), rel=0.1)
 
 
+@pytest.mark.slow
 def test_irreversibility_sample_route_for_network_and_target(ring_net):
     sde, net, _ = ring_net
     e_grid = float(A.irreversibility(sde).entropy_production)
@@ -313,6 +328,7 @@ def test_sample_route_any_dimension_matches_linear_closed_form():
     assert abs(float(ds.entropy_production) - exact) < 4 * float(ds.entropy_production_se) + 0.02 * exact
 
 
+@pytest.mark.slow
 def test_neuron_activity_estimators_see_the_latent_current(ring_net):
     """Neuron activity x of the ring network: the Markov bound on 2 principal components is positive
     and below the latent e_p, and the lagged covariance of neurons is asymmetric."""
