@@ -100,8 +100,8 @@ def test_ring_potential_irreversible_drift_and_entropy_production(c, D):
 
 
 def test_grid_route_converges_at_second_order():
-    """The same ring problem on 50 and 100 cells per dimension: halving the cell halves... the
-    error by about 4 (second order); we ask for at least 3."""
+    """The same ring problem on 50 and 100 cells per dimension: halving the cell size divides the
+    errors by about 4 (second order); we ask for at least 3."""
     e_exact, f_irr = _ring_oracle(1.0, 0.1)
     sde = ddm.systems.ring_wells(c=1.0, D=0.1, current="potential")
     errs = []
