@@ -82,19 +82,20 @@ def ring_wells(*, K: int = 4, k: float = 1.0, h: float = 0.3, c: float = 0.0, D:
 
 
 def ring_centres(*, K: int = 4, k: float = 1.0, h: float = 0.3) -> np.ndarray:
-    """The K minima of the ring potential, (K, 2), by Newton's method from the angles 2 pi j / K.
+    """The K minima of the ring potential, (K, 2): at the angles 2 pi j / K (where cos(K theta) = 1),
+    at the radius where ``dV/dr = 4 k r (r^2 - 1) - K h r^(K-1)`` vanishes (Newton's method from r = 1,
+    in float64).
 
     >>> ring_centres(K=4).round(3).tolist()[0]
     [1.195, 0.0]
     """
     K = check_int("K", K, minimum=2)
-    V = lambda z: ring_potential(z, K=K, k=k, h=h)  # noqa: E731
-    g, H = jax.grad(V), jax.hessian(V)
-    out = []
-    for j in range(K):
-        th = 2 * np.pi * j / K
-        z = jnp.array([np.cos(th), np.sin(th)], jnp.float32)
-        for _ in range(50):
-            z = z - jnp.linalg.solve(H(z), g(z))
-        out.append(np.asarray(z, np.float64))
-    return np.array(out)
+    k = check_positive("k", k)
+    h = check_positive("h", h, allow_zero=True)
+    r = 1.0
+    for _ in range(50):
+        F = 4 * k * r * (r * r - 1) - K * h * r ** (K - 1)
+        dF = 4 * k * (3 * r * r - 1) - K * (K - 1) * h * r ** (K - 2)
+        r = r - F / dF
+    th = 2 * np.pi * np.arange(K) / K
+    return r * np.stack([np.cos(th), np.sin(th)], axis=-1)
