@@ -3,4 +3,3 @@
 from ._inputs import Schedule as Schedule
 from ._simulate import check_stable_dt as check_stable_dt
 from ._simulate import simulate as simulate
-from ._simulate import standard_normal as standard_normal

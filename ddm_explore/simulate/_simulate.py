@@ -45,46 +45,6 @@ def _noise(system, x, dw):
     return jnp.einsum("tij,tj->ti", g, dw)
 
 
-def standard_normal(key, shape, dtype=jnp.float32):
-    """Standard normal draws from a fast counter-based bit generator and the Box–Muller transform.
-
-    For the N private channels of every trial-step, where drawing the numbers, not the matmul,
-    dominates a step. ``key`` (any PRNG key) seeds XLA's RngBitGenerator (the "rbg" key
-    implementation); each pair of 32-bit words gives two independent exact normals
-    ``sqrt(-2 log u1) (cos 2 pi u2, sin 2 pi u2)`` with u1 in (0, 1] and u2 in [0, 1) on the
-    float32 grid of 2^-23 (tails cut at 5.6 sigma, beyond the 5.4 sigma of ``jax.random.normal``
-    in float32). Same key, same numbers on one backend; the stream differs from
-    ``jax.random.normal``'s.
-
-    Parameters
-    ----------
-    key : PRNG key
-    shape : tuple of int
-    dtype : float dtype
-
-    Returns
-    -------
-    jax.Array of the given shape and dtype
-
-    Examples
-    --------
-    >>> import jax
-    >>> from ddm_explore.simulate import standard_normal
-    >>> standard_normal(jax.random.key(0), (2, 3)).shape
-    (2, 3)
-    """
-    size = math.prod(shape)
-    half = (size + 1) // 2
-    rbg = jax.random.wrap_key_data(jax.random.bits(key, (4,), jnp.uint32), impl="rbg")
-    bits = jax.random.bits(rbg, (2, half), jnp.uint32)
-    # 23 random mantissa bits under exponent 0: a float in [1, 2), minus 1 -> [0, 1 - 2^-23]
-    u = jax.lax.bitcast_convert_type((bits >> jnp.uint32(9)) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
-    r = jnp.sqrt(-2.0 * jnp.log(1.0 - u[0]))
-    theta = (2.0 * math.pi) * u[1]
-    z = jnp.concatenate([r * jnp.cos(theta), r * jnp.sin(theta)])
-    return z[:size].reshape(shape).astype(dtype)
-
-
 def _readout(system, x):
     return system.readout(x) if isinstance(system, Network) else x
 
@@ -116,8 +76,9 @@ def _segment(params, x, key, first_record, breaks, values, dt, *, sde, n_records
             dW = jnp.zeros(shape + (0,), x.dtype)
         else:  # latent channels: m numbers per trial-step
             dW = jax.random.normal(k_block, shape + (n_noise,), x.dtype) * sqdt
-        if n_private:  # N private channels: the fast generator
-            dP = standard_normal(jax.random.fold_in(k_block, 0), shape + (n_private,), x.dtype) * (system.private_noise * sqdt)
+        if n_private:  # N private channels (threefry + erfinv measured faster in this loop on CPU than
+            # Box–Muller on the same bits or XLA's RngBitGenerator: see benchmarks/README.md)
+            dP = jax.random.normal(jax.random.fold_in(k_block, 0), shape + (n_private,), x.dtype) * (system.private_noise * sqdt)
         else:
             dP = jnp.zeros(shape + (0,), x.dtype)
         t = (first_step + jnp.arange(draw_every)) * dt
