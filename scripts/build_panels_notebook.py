@@ -39,22 +39,22 @@ from ddm_explore.panels import PanelState, Playground, TrainPanel, TrajectoryPan
 
 state = PanelState("van_der_pol", mu=1.0, sigma=0.1, key=jax.random.key(0))
 net, report = state.retrain(128)
+# build every panel before any is shown: under Voila a widget shown while the kernel is still
+# busy with a later cell can fail to initialise in the page and leave the app unresponsive
+playground, train, trajectories = Playground(state), TrainPanel(state), TrajectoryPanel(state)
 print(f"{state.target.name}: N = {net.n_neurons}, eps_f <= 0.01: {float(report.eps_f) <= 0.01}")"""),
     md("""## 1 · SDE playground
 Drift field (grey arrows), nullclines f1 = 0 and f2 = 0 (dashed), sample paths (green) and the
 stationary histograms of the second half of the paths."""),
-    show("""playground = Playground(state)
-playground"""),
+    show("playground"),
     md("""## 2 · Train
 `low_rank` is solved in closed form (instant); `full` and `symmetric` run Adam for the chosen
 number of steps. Settings take effect on **Retrain**."""),
-    show("""train = TrainPanel(state)
-train"""),
+    show("train"),
     md("""## 3 · Latent trajectories
 The network (solid) and the target (dotted) from the same starts, and the rates of the first
 neurons in trial 0."""),
-    show("""trajectories = TrajectoryPanel(state)
-trajectories"""),
+    show("trajectories"),
     md("""Pull the data out of any panel:"""),
     code("""print(sorted(playground.result.data_vars), sorted(train.result.data_vars), sorted(trajectories.result.data_vars))
 print("panels drawn without errors:", all(p.error is None for p in (playground, train, trajectories)))"""),
