@@ -81,7 +81,7 @@ class TrainPanel(Panel):
     def _retrain(self):
         kw = self.settings()
         optax_run = kw["connectivity"] != "low_rank"
-        self.progress.clear_output()
+        self.progress.outputs = ()  # (clear_output would print terminal codes outside Jupyter)
         with self.progress:
             self.state.retrain(progress=optax_run, **kw)
 
