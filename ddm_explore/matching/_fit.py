@@ -398,8 +398,11 @@ def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, pro
 
     def step(carry, i):
         p, state = carry
-        idx = jax.random.randint(jax.random.fold_in(key, i), (batch_size,), 0, n)
-        batch = jax.tree_util.tree_map(lambda a: a[idx], data)
+        if batch_size >= n:  # full batch: the same loss every step (what L-BFGS's line search needs)
+            batch = data
+        else:
+            idx = jax.random.randint(jax.random.fold_in(key, i), (batch_size,), 0, n)
+            batch = jax.tree_util.tree_map(lambda a: a[idx], data)
         value, grad = jax.value_and_grad(loss_fn)(p, batch)
         updates, state = tx.update(grad, state, p, value=value, grad=grad, value_fn=lambda q: loss_fn(q, batch))
         return (optax.apply_updates(p, updates), state), value
