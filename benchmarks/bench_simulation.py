@@ -112,6 +112,7 @@ def main(argv=None):
     ap.add_argument("--record-every", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-peers", action="store_true", help="skip diffrax and torchsde")
+    ap.add_argument("--no-torchsde", action="store_true", help="skip torchsde (minutes on 2 cores)")
     args = ap.parse_args(argv)
     N, T, steps, rec, dt = args.neurons, args.trials, args.steps, args.record_every, 0.01
     low, full = networks(N, key=jax.random.key(0))
@@ -134,6 +135,8 @@ def main(argv=None):
     if not args.no_peers:
         for name, maker, avail in (("diffrax Euler, UnsafeBrownianPath", diffrax_run, "diffrax"),
                                    ("torchsde euler", torchsde_run, "torchsde")):
+            if avail == "torchsde" and args.no_torchsde:
+                continue
             if importlib.util.find_spec(avail) is None:
                 print(f"({avail} not installed: pip install -e '.[bench]')")
                 continue
