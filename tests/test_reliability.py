@@ -51,6 +51,13 @@ def test_diverging_training_stops_with_advice_and_no_nan_network():
         ddm.fit(VDP, 32, key=KEY, method="adam", init="random", optimizer=optax.sgd(1e6), steps=100, progress=False)
 
 
+def test_network_with_corrupted_weights_stops_naming_time_and_trial(small_net):
+    # a rate network's drift is bounded (tanh), so only corrupted weights can make it non-finite
+    broken = small_net.replace(W=small_net.W.at[3, 1].set(jnp.nan))
+    with pytest.raises(FloatingPointError, match=r"trial 0 became non-finite between t=0 and t=0.1 \(steps 0..10\)"):
+        ddm.simulate(broken, t_max=5.0, dt=0.01, key=KEY, z0=[1.0, 1.0], record_every=10, progress=False)
+
+
 # --- interruption ----------------------------------------------------------------------------
 def test_keyboard_interrupt_during_fit_returns_best_so_far(monkeypatch):
     import contextlib

@@ -263,8 +263,10 @@ def _fastest_rate(target, n_points):
     u = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
     # a fixed, deterministic low-discrepancy set of points in the region
     pts = lo + (hi - lo) * np.stack([(u * (1 + 0.618034 * i)) % 1.0 for i in range(len(lo))], axis=-1)
-    jac = _jacobians(target, jnp.asarray(pts))
-    ev = np.linalg.eigvals(np.asarray(jac, np.float64))
+    jac = np.asarray(_jacobians(target, jnp.asarray(pts)), np.float64)
+    if not np.all(np.isfinite(jac)):
+        return 0.0  # non-finite parameters: the run itself reports where the state diverges
+    ev = np.linalg.eigvals(jac)
     return float(np.nanmax(np.abs(ev))) if np.all(np.isfinite(ev)) else 0.0
 
 
