@@ -85,6 +85,22 @@ def plot_e4(ds) -> go.Figure:
     return fig
 
 
+def plot_e5(ds) -> go.Figure:
+    """E5: entropy production against c (target and network) and the J_rev / J_irr heatmaps."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=["entropy production", "J_rev", "J_irr"])
+    fig.add_scatter(x=ds.c.values, y=ds.entropy_production_target.values, mode="lines+markers", name="target",
+                    line=dict(color=TARGET_COLOUR), row=1, col=1)
+    fig.add_scatter(x=ds.c.values, y=ds.entropy_production_network.values, mode="markers", name="network",
+                    marker=dict(color=NETWORK_COLOUR, size=10), row=1, col=1)
+    n = min(64, ds.J_rev.shape[0])
+    for col, name in ((2, "J_rev"), (3, "J_irr")):
+        fig.add_heatmap(z=ds[name].values[:n, :n], colorscale="RdBu", zmid=0, showscale=col == 3, row=1, col=col)
+    fig.update_xaxes(title_text="c", row=1, col=1)
+    fig.update_yaxes(title_text="e_p (1/tau)", row=1, col=1)
+    fig.update_layout(title=f"E5 · irreversibility (first {n} neurons shown)", height=420, width=1200)
+    return fig
+
+
 def registry() -> dict:
     """Figure name -> (experiment function of :mod:`ddm_explore.paper`, plot function)."""
     from .. import paper
@@ -94,4 +110,5 @@ def registry() -> dict:
         "symmetric_vs_asymmetric": (paper.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
         "e3_associative_memory": (paper.e3_associative_memory, plot_e3),
         "e4_episodic_sequences": (paper.e4_episodic_sequences, plot_e4),
+        "e5_decompositions": (paper.e5_decompositions, plot_e5),
     }
