@@ -129,7 +129,7 @@ def symmetric_vs_asymmetric(*, key, n_neurons: int = 128, steps: int = 1000, t_m
     a, s = ds.sel(mode="asymmetric"), ds.sel(mode="symmetric")
     ok = float(a.eps_f) <= 0.005 and float(s.eps_f) >= 0.2 and np.isfinite(float(a.period)) and np.isnan(float(s.period))
     ds.attrs["check"] = (f"asymmetric: eps_f = {float(a.eps_f):.4f}, oscillates: {bool(np.isfinite(float(a.period)))}; "
-                         f"symmetric: eps_f = {float(s.eps_f):.2f}, oscillates: {bool(np.isfinite(float(s.period)))}, "
+                         f"symmetric: eps_f = {float(s.eps_f):.1f}, oscillates: {bool(np.isfinite(float(s.period)))}, "
                          f"asymmetry index = {float(s.asymmetry):.1e}: {'PASS' if ok else 'FAIL'}")
     ds.attrs["passed"] = int(ok)
     return ds
@@ -224,7 +224,7 @@ def e5_decompositions(*, key, n_neurons: int = 256, cs=(0.0, 0.5, 1.0), D: float
     rev = float(rep.entropy_production_rev) / ep_n[-1]
     ok = rel <= 0.1 and ep_t[0] < 0.01 * top and rev <= 0.05
     ds.attrs["check"] = (f"e_p target/network at c = {cs[-1]}: {ep_t[-1]:.2f}/{ep_n[-1]:.2f} (max rel. diff {100 * rel:.1f}% <= 10), "
-                         f"c = 0: {ep_t[0]:.1e}; J_rev-only e_p / full = {rev:.1e} (<= 0.05), density TV = "
-                         f"{float(rep.density_distance):.3f}: {'PASS' if ok else 'FAIL'}")
+                         f"c = 0: {'< 1e-6' if ep_t[0] < 1e-6 else f'{ep_t[0]:.1e}'}; J_rev-only e_p / full = {rev:.3f} (<= 0.05), "
+                         f"density TV = {float(rep.density_distance):.2f}: {'PASS' if ok else 'FAIL'}")
     ds.attrs["passed"] = int(ok)
     return ds
