@@ -97,7 +97,8 @@ def plot_e5(ds) -> go.Figure:
         fig.add_heatmap(z=ds[name].values[:n, :n], colorscale="RdBu", zmid=0, showscale=col == 3, row=1, col=col)
     fig.update_xaxes(title_text="c", row=1, col=1)
     fig.update_yaxes(title_text="e_p (1/tau)", row=1, col=1)
-    fig.update_layout(title=f"E5 · irreversibility (first {n} neurons shown)", height=420, width=1200)
+    fig.update_layout(title=f"E5 · irreversibility (first {n} neurons shown)", height=440, width=1200,
+                      legend=dict(orientation="h", x=0.0, y=-0.25))
     return fig
 
 
