@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .analysis._connectivity import asymmetry_index
 from .analysis._cycles import limit_cycle
 from .matching._fit import fit
 from .sdes import systems
@@ -114,7 +115,7 @@ def symmetric_vs_asymmetric(*, key, n_neurons: int = 128, steps: int = 1000, t_m
         cyc = limit_cycle(sim.z)
         J = np.asarray(net.J, np.float64)
         rows[mode] = (float(report.eps_f), sim.z.isel(trial=0).values, float(cyc.period[0]), float(cyc.amplitude[0]),
-                      float(np.linalg.norm(J - J.T) / 2 / np.linalg.norm(J)))
+                      asymmetry_index(J))
     target = simulate(sde, t_max=t_max, dt=dt, key=key, z0=[1.0, 0.0], record_every=5, deterministic=True, progress=False)
     modes = list(rows)
     ds = xr.Dataset(
@@ -208,7 +209,7 @@ def e5_decompositions(*, key, n_neurons: int = 256, cs=(0.0, 0.5, 1.0), D: float
         ep_t.append(float(irreversibility(sde, n_grid=n_grid).entropy_production))
         ep_n.append(float(irreversibility(net, n_grid=n_grid).entropy_production))
         J = np.asarray(net.J, np.float64)
-        asym.append(float(np.linalg.norm(J - J.T) / 2 / np.linalg.norm(J)))
+        asym.append(asymmetry_index(J))
     _, _, rep = decompose_network(net, n_grid=n_grid)
     ds = xr.Dataset(
         dict(entropy_production_target=("c", ep_t, dict(units="1/tau")),
