@@ -49,7 +49,7 @@ def main():
 
     med = statistics.median
     print(f"device: {jax.devices()[0].platform}, {os.cpu_count()} CPU cores visible")
-    print(f"playground mu change, new value (simulate recompiles for a new SDE): median {med(first_visit) * 1e3:8.1f} ms "
+    print(f"playground mu change, new value (traced parameters, no recompile):  median {med(first_visit) * 1e3:8.1f} ms "
           f"(target 100 ms: ratio {med(first_visit) / 0.1:.1f}x)")
     print(f"playground mu change, value seen before (cached target, no compile): median {med(revisit) * 1e3:8.1f} ms "
           f"(target 100 ms: ratio {med(revisit) / 0.1:.2f}x)")

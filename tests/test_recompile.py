@@ -34,3 +34,54 @@ def test_sde_simulation_and_closed_form_fit_values_do_not_grow_the_cache(vdp):
     ddm.simulate(vdp, dt=0.005, key=jax.random.key(1), z0=np.array([1.0, 0.0]), **{**kw, "t_max": 0.1})
     ddm.fit(vdp, 32, key=jax.random.key(1), ridge=1e-6, latent_gain=1.2, progress=False)
     assert (_simulate._segment._cache_size(), _fit._target_fields._cache_size()) == sizes
+
+
+def test_new_parameter_values_of_a_built_in_system_never_recompile():
+    """A slider on a system parameter builds a new SDE; its values are traced leaves, so the
+    simulation, fit, drift-field and fixed-point programs compiled for the first value serve all."""
+    from ddm_explore.analysis import _fields, _fixed_points
+
+    def use(sde, k):
+        ddm.simulate(sde, t_max=0.2, dt=0.01, n_trials=4, record_every=5, key=jax.random.key(k), progress=False)
+        ddm.fit(sde, 32, key=jax.random.key(k), progress=False)
+        if sde.dim <= 2:
+            ddm.analysis.drift_field(sde, 9)
+        ddm.analysis.fixed_points(sde, key=jax.random.key(k), n_seeds=16)
+
+    def sizes():
+        return (_simulate._segment._cache_size(), _fit._target_fields._cache_size(),
+                _fields._sde_fields._cache_size(), _fixed_points._newton._cache_size())
+
+    for factory, values in ((ddm.systems.van_der_pol, [dict(mu=1.0), dict(mu=2.5, sigma=0.3)]),
+                            (ddm.systems.ring_wells, [dict(c=0.0), dict(c=0.7, D=0.2, h=0.5, k=1.5)]),
+                            (ddm.systems.lorenz63, [dict(), dict(rho=20.0, noise=0.5)]),
+                            (ddm.systems.multiplicative_ou, [dict(), dict(w=2.0, s=0.3, a=0.5)]),
+                            (ddm.systems.ornstein_uhlenbeck, [dict(w=0.0), dict(w=2.0, s=0.4)])):
+        first, second = (factory(**v) for v in values)
+        use(first, 0)
+        before = sizes()
+        use(second, 1)
+        assert sizes() == before, factory.__name__
+        # and the values are really used: the drift differs where the parameters matter
+        z = np.asarray(second.region[1]) * 0.5
+        u = np.ones(second.input_dim) * 0.3
+        assert not np.allclose(first.latent_drift(z, u), second.latent_drift(z, u)), factory.__name__
+
+
+def test_user_sde_with_theta_shares_compiled_code():
+    def drift(z, u, theta):
+        return -theta["rate"] * z
+
+    def make(rate, s):
+        return ddm.SDE(drift=drift, diffusion=s * jnp.eye(1), dim=1, noise_dim=1, region=([-1.0], [1.0]),
+                       theta={"rate": rate})
+
+    a = ddm.simulate(make(0.5, 0.1), t_max=1.0, dt=0.01, key=jax.random.key(0), z0=np.ones(1), deterministic=True,
+                     progress=False)
+    size = _simulate._segment._cache_size()
+    b = ddm.simulate(make(2.0, 0.3), t_max=1.0, dt=0.01, key=jax.random.key(0), z0=np.ones(1), deterministic=True,
+                     progress=False)
+    assert _simulate._segment._cache_size() == size
+    # Euler: z(1) = (1 - rate dt)^100
+    assert abs(float(a.z[0, -1, 0]) - 0.995**100) < 1e-4
+    assert abs(float(b.z[0, -1, 0]) - 0.98**100) < 1e-4

@@ -47,14 +47,22 @@ def latent_sde(net: Network) -> SDE:
     if net.Gamma is None:  # additive noise: a constant loading, simulated without evaluating the rates
         diffusion = np.asarray(net.scale, np.float64)[:, None] * np.asarray(net.gamma0, np.float64)
     else:
-        diffusion = lambda z: net.noise_loading(z)  # noqa: E731
-    return SDE(drift=lambda z, u: net.latent_drift(z, u), diffusion=diffusion,
-               dim=net.dim, noise_dim=net.dim, input_dim=net.input_dim, name=f"{net.name} (latent SDE)",
-               region=net.region)
+        diffusion = _net_loading
+    # the network is a traced parameter: latent SDEs of networks of one shape share compiled code
+    return SDE(drift=_net_drift, diffusion=diffusion, dim=net.dim, noise_dim=net.dim, input_dim=net.input_dim,
+               name=f"{net.name} (latent SDE)", region=net.region, theta=dict(net=net))
 
 
-@partial(jax.jit, static_argnames=("target", "derivatives"))
-def _sde_fields(Z, u, *, target, derivatives):
+def _net_drift(z, u, p):
+    return p["net"].latent_drift(z, u)
+
+
+def _net_loading(z, p):
+    return p["net"].noise_loading(z)
+
+
+@partial(jax.jit, static_argnames=("derivatives",))
+def _sde_fields(target, Z, u, *, derivatives):
     f = jax.vmap(lambda z: target.latent_drift(z, u))(Z)
     D = jax.vmap(target.latent_diffusion)(Z)
     dD = jax.vmap(jax.jacfwd(target.latent_diffusion))(Z) if derivatives else jnp.zeros(D.shape + (Z.shape[-1],))
@@ -94,7 +102,7 @@ def fields(target, Z, u=None, *, derivatives: bool = True):
     derivatives = bool(derivatives) and not constant_diffusion(target)
     if isinstance(target, Network):
         return chunked(lambda Zc: _net_fields(target, Zc, u, derivatives=derivatives), Z)
-    return chunked(lambda Zc: _sde_fields(Zc, u, target=target, derivatives=derivatives), Z)
+    return chunked(lambda Zc: _sde_fields(target, Zc, u, derivatives=derivatives), Z)
 
 
 def grid_region(target, region):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,15 +14,14 @@ from ..network._network import Network
 from ..sdes._sde import SDE
 
 
-def _latent_drift(target, u):
-    if isinstance(target, Network):
-        return lambda z: target.latent_drift(z, u)
-    return lambda z: target.latent_drift(z, u)
-
-
-def _newton(f, Z, n_iter):
+@partial(jax.jit, static_argnames=("n_iter",))
+def _newton(target, u, Z, *, n_iter):
     """Damped Newton iterations from every seed (rows of Z): a step is halved until |f| drops
-    (up to 8 times), so seeds far from a root do not overshoot out of the region."""
+    (up to 8 times), so seeds far from a root do not overshoot out of the region. The target
+    (SDE or network) is a traced argument: new parameter values reuse the compiled program."""
+    def f(z):
+        return target.latent_drift(z, u)
+
     jac = jax.jacfwd(f)
 
     def one(z):
@@ -41,7 +42,7 @@ def _newton(f, Z, n_iter):
         z, _ = jax.lax.scan(body, z, None, length=n_iter)
         return z, f(z), jac(z)
 
-    return jax.jit(jax.vmap(one))(Z)
+    return jax.vmap(one)(Z) + (jax.vmap(f)(Z),)
 
 
 def fixed_points(target, *, key, n_seeds: int = 256, region=None, u=None, n_iter: int = 40,
@@ -99,10 +100,9 @@ def fixed_points(target, *, key, n_seeds: int = 256, region=None, u=None, n_iter
         u = np.zeros(k)
     u = as_array("u", u, shape=(k,))
     uj = jnp.asarray(u, jnp.float32)
-    f = _latent_drift(target, uj)
     seeds = jax.random.uniform(key, (n_seeds, d), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32))
-    f_scale = float(jnp.sqrt(jnp.mean(jnp.sum(jax.vmap(f)(seeds) ** 2, -1))))
-    Z, F, Jac = (np.asarray(a, np.float64) for a in _newton(f, seeds, n_iter))
+    Z, F, Jac, F0 = (np.asarray(a, np.float64) for a in _newton(target, uj, seeds, n_iter=n_iter))
+    f_scale = float(np.sqrt(np.mean(np.sum(F0**2, -1))))
     res = np.sqrt(np.sum(F**2, -1))
     inside = np.all((Z >= lo) & (Z <= hi), axis=-1)
     ok = np.isfinite(res) & (res <= tol * max(f_scale, 1e-12)) & inside

@@ -37,12 +37,12 @@ def _stepper(f, dt, scheme):
     return rk4
 
 
-@partial(jax.jit, static_argnames=("sde", "n_blocks", "renorm_every", "scheme"))
-def _tangent_run(params, X, V, dt, *, sde, n_blocks, renorm_every, scheme):
+@partial(jax.jit, static_argnames=("n_blocks", "renorm_every", "scheme"))
+def _tangent_run(system, X, V, dt, *, n_blocks, renorm_every, scheme):
     """Advance states X (trials, n) and tangent frames V (trials, k, n) by n_blocks * renorm_every
     steps, re-orthonormalising (QR) after every block; return the final X, V and the log growth
     factors log|diag R| of every block (n_blocks, trials, k)."""
-    step = _stepper(_flow(params if sde is None else sde), dt, scheme)
+    step = _stepper(_flow(system), dt, scheme)
 
     def one_trial(x, V):
         def inner(carry, _):
@@ -150,8 +150,8 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     X = target.embed(z0) if is_net else jnp.asarray(z0, jnp.float32)
     V = jax.random.normal(k_v, (n_trials, width, n_exponents))
     V = jnp.swapaxes(jnp.linalg.qr(V)[0], 1, 2)  # (trials, k, width), orthonormal rows
-    kw = dict(sde=None if is_net else target, renorm_every=renorm_every, scheme=scheme)
-    params = target if is_net else None
+    kw = dict(renorm_every=renorm_every, scheme=scheme)
+    params = target
     dt32 = jnp.float32(dt)
     if n_transient:
         X, V, _ = _tangent_run(params, X, V, dt32, n_blocks=n_transient, **kw)

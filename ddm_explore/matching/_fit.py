@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -13,6 +14,7 @@ import numpy as np
 import optax
 import scipy.linalg
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._progress import progress_bar
@@ -34,15 +36,15 @@ def _draw_inputs(target, key, n):
     return jax.random.uniform(key, (n, k), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32))
 
 
-@partial(jax.jit, static_argnames=("target",))
-def _target_fields(Z, U, *, target):
+@jax.jit
+def _target_fields(target, Z, U):
     g = jax.vmap(target.noise_loading)(Z)
     return jax.vmap(target.latent_drift)(Z, U), g @ jnp.swapaxes(g, -1, -2)
 
 
 def _evaluate_target(target, Z, U):
     """Drift (n, d) and g g^T (n, d, d) of the target at the points, with a clear error if non-finite."""
-    F, S = _target_fields(Z, U, target=target)
+    F, S = _target_fields(target, Z, U)
     F, S = np.asarray(F, np.float64), np.asarray(S, np.float64)
     for name, arr in (("drift", F), ("diffusion", S)):
         bad = ~np.all(np.isfinite(arr.reshape(arr.shape[0], -1)), axis=1)
@@ -129,7 +131,7 @@ def matching_loss(params, batch, *, connectivity, noise, M, x0, weights):
 # ---------------------------------------------------------------------------------------------
 # fit
 # ---------------------------------------------------------------------------------------------
-def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
+def _fit_impl(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
         method: str | None = None, sampler: Sampler | None = None, optimizer=None,
         n_samples: int | None = None, n_test: int = 2048, ridge: float = 1e-9,
         lambda_D: float = 1.0, lambda_inv: float = 1.0, l2: float = 0.0, steps: int = 2000,
@@ -367,6 +369,18 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     return net, report
 
 
+@functools.wraps(_fit_impl)
+def fit(*args, **kwargs):
+    # one BLAS thread for the float64 closed form: these products are small, and a multithreaded
+    # BLAS competing with JAX's own threads (or any other process) for 2 cores ran 10-100x slower
+    # in our measurements (benchmarks/panel_latency.py)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_impl(*args, **kwargs)
+
+
+_fit_impl.__doc__ = "The body of :func:`fit` (see there)."
+
+
 def matching_errors(net, target, Z, U=None):
     """Relative drift and diffusion errors of a network against a target at points Z (n, d).
 
@@ -376,9 +390,9 @@ def matching_errors(net, target, Z, U=None):
     Z = jnp.asarray(Z, jnp.float32)
     if U is None:
         U = jnp.zeros((Z.shape[0], target.input_dim), jnp.float32)
-    f = np.asarray(jax.vmap(target.latent_drift)(Z, U), np.float64)
+    f, S = _target_fields(target, Z, jnp.asarray(U, jnp.float32))
+    f, D = np.asarray(f, np.float64), 0.5 * np.asarray(S, np.float64)
     fn = np.asarray(net.latent_drift(Z, U), np.float64)
-    D = np.asarray(jax.vmap(target.latent_diffusion)(Z), np.float64)
     Dn = np.asarray(net.latent_diffusion(Z), np.float64)
     den_f = np.mean(np.sum(f**2, -1))
     den_D = np.mean(np.sum(D**2, (-1, -2)))

@@ -54,12 +54,14 @@ def lorenz63(*, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0,
     T = check_positive("time_scale", time_scale)
     noise = check_positive("noise", noise, allow_zero=True)
 
-    def drift(z, u):
-        x, y, w = z[0], z[1], z[2]
-        return jnp.stack([sigma * (y - x), x * (rho - w) - y, x * y - beta * w]) / T
+    return SDE(drift=_lorenz_drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Lorenz-63",
+               region=region, params=dict(sigma=sigma, rho=rho, beta=beta, time_scale=T, noise=noise),
+               theta=dict(sigma=sigma, rho=rho, beta=beta, time_scale=T))
 
-    return SDE(drift=drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Lorenz-63",
-               region=region, params=dict(sigma=sigma, rho=rho, beta=beta, time_scale=T, noise=noise))
+
+def _lorenz_drift(z, u, p):
+    x, y, w = z[0], z[1], z[2]
+    return jnp.stack([p["sigma"] * (y - x), x * (p["rho"] - w) - y, x * y - p["beta"] * w]) / p["time_scale"]
 
 
 def rossler(*, a: float = 0.2, b: float = 0.2, c: float = 5.7, time_scale: float = 1.0, noise: float = 0.0,
@@ -99,9 +101,10 @@ def rossler(*, a: float = 0.2, b: float = 0.2, c: float = 5.7, time_scale: float
     T = check_positive("time_scale", time_scale)
     noise = check_positive("noise", noise, allow_zero=True)
 
-    def drift(z, u):
-        x, y, w = z[0], z[1], z[2]
-        return jnp.stack([-y - w, x + a * y, b + w * (x - c)]) / T
+    return SDE(drift=_rossler_drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Rössler",
+               region=region, params=dict(a=a, b=b, c=c, time_scale=T, noise=noise), theta=dict(a=a, b=b, c=c, time_scale=T))
 
-    return SDE(drift=drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Rössler",
-               region=region, params=dict(a=a, b=b, c=c, time_scale=T, noise=noise))
+
+def _rossler_drift(z, u, p):
+    x, y, w = z[0], z[1], z[2]
+    return jnp.stack([-y - w, x + p["a"] * y, p["b"] + w * (x - p["c"])]) / p["time_scale"]

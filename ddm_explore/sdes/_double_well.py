@@ -32,8 +32,12 @@ def double_well(*, s: float = 0.1, region=(-2.0, 2.0)) -> SDE:
     s = check_positive("s", s, allow_zero=True)
     amp = float(np.sqrt(2.0 * s))
     low, high = region
-    return SDE(drift=lambda z, u: z - z**3, diffusion=amp * np.ones((1, 1)), dim=1, noise_dim=1,
+    return SDE(drift=_double_well_drift, diffusion=amp * np.ones((1, 1)), dim=1, noise_dim=1,
                name="double well", region=([low], [high]), params=dict(s=s))
+
+
+def _double_well_drift(z, u):
+    return z - z**3
 
 
 def kramers_rate(s: float) -> float:

@@ -74,7 +74,10 @@ def ornstein_uhlenbeck(A=None, g=None, *, w: float = 0.0, s: float = 1.0, dim: i
         S = ou_stationary_covariance(A, g)
         half = 4.0 * np.sqrt(np.maximum(np.diag(S), 1e-6))
         region = (-half, half)
-    Aj = jnp.asarray(A, jnp.float32)
     params.update(A=A.tolist(), g=g.tolist())
-    return SDE(drift=lambda z, u: -Aj @ z, diffusion=g, dim=d, noise_dim=g.shape[1],
-               name="Ornstein–Uhlenbeck", region=region, params=params)
+    return SDE(drift=_linear_drift, diffusion=g, dim=d, noise_dim=g.shape[1],
+               name="Ornstein–Uhlenbeck", region=region, params=params, theta=dict(A=A))
+
+
+def _linear_drift(z, u, p):
+    return -p["A"] @ z

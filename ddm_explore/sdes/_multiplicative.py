@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import as_array, check_positive
+from ._linear import _linear_drift
 from ._sde import SDE
 
 
@@ -41,14 +42,13 @@ def multiplicative_ou(*, w: float = 1.0, s: float = 0.5, a: float = 1.0,
     w = float(as_array("w", w, ndim=0))
     s = check_positive("s", s, allow_zero=True)
     a = check_positive("a", a, allow_zero=True)
-    A = jnp.asarray([[1.0, -w], [w, 1.0]], jnp.float32)
-    eye = jnp.eye(2, dtype=jnp.float32)
+    A = np.array([[1.0, -w], [w, 1.0]])
+    return SDE(drift=_linear_drift, diffusion=_multiplicative_loading, dim=2, noise_dim=2,
+               name="multiplicative OU", region=region, params=dict(w=w, s=s, a=a), theta=dict(A=A, s=s, a=a))
 
-    def diffusion(z):
-        return s * jnp.sqrt(1.0 + a * jnp.sum(z**2)) * eye
 
-    return SDE(drift=lambda z, u: -A @ z, diffusion=diffusion, dim=2, noise_dim=2,
-               name="multiplicative OU", region=region, params=dict(w=w, s=s, a=a))
+def _multiplicative_loading(z, p):
+    return p["s"] * jnp.sqrt(1.0 + p["a"] * jnp.sum(z**2)) * jnp.eye(2, dtype=jnp.float32)
 
 
 def multiplicative_ou_density(z, *, s: float = 0.5, a: float = 1.0) -> np.ndarray:

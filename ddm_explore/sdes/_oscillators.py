@@ -34,11 +34,12 @@ def van_der_pol(*, mu: float = 1.0, sigma: float = 0.1, region=((-3.0, -3.0), (3
     mu = check_positive("mu", mu)
     sigma = check_positive("sigma", sigma, allow_zero=True)
 
-    def drift(z, u):
-        return jnp.stack([z[1], mu * (1.0 - z[0] ** 2) * z[1] - z[0]])
+    return SDE(drift=_vdp_drift, diffusion=sigma * np.eye(2), dim=2, noise_dim=2, name="Van der Pol",
+               region=region, params=dict(mu=mu, sigma=sigma), theta=dict(mu=mu))
 
-    return SDE(drift=drift, diffusion=sigma * np.eye(2), dim=2, noise_dim=2, name="Van der Pol",
-               region=region, params=dict(mu=mu, sigma=sigma))
+
+def _vdp_drift(z, u, p):
+    return jnp.stack([z[1], p["mu"] * (1.0 - z[0] ** 2) * z[1] - z[0]])
 
 
 def stuart_landau(*, mu: float = 1.0, omega: float = 1.0, b: float = 0.0, sigma: float = 0.1,
@@ -75,10 +76,12 @@ def stuart_landau(*, mu: float = 1.0, omega: float = 1.0, b: float = 0.0, sigma:
     b = float(as_array("b", b, ndim=0))
     sigma = check_positive("sigma", sigma, allow_zero=True)
 
-    def drift(z, u):
-        r2 = z[0] ** 2 + z[1] ** 2
-        return jnp.stack([(mu - r2) * z[0] - (omega - b * r2) * z[1],
-                          (omega - b * r2) * z[0] + (mu - r2) * z[1]])
+    return SDE(drift=_stuart_landau_drift, diffusion=sigma * np.eye(2), dim=2, noise_dim=2, name="Stuart–Landau",
+               region=region, params=dict(mu=mu, omega=omega, b=b, sigma=sigma), theta=dict(mu=mu, omega=omega, b=b))
 
-    return SDE(drift=drift, diffusion=sigma * np.eye(2), dim=2, noise_dim=2, name="Stuart–Landau",
-               region=region, params=dict(mu=mu, omega=omega, b=b, sigma=sigma))
+
+def _stuart_landau_drift(z, u, p):
+    mu, omega, b = p["mu"], p["omega"], p["b"]
+    r2 = z[0] ** 2 + z[1] ** 2
+    return jnp.stack([(mu - r2) * z[0] - (omega - b * r2) * z[1],
+                      (omega - b * r2) * z[0] + (mu - r2) * z[1]])

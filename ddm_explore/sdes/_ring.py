@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -67,18 +69,26 @@ def ring_wells(*, K: int = 4, k: float = 1.0, h: float = 0.3, c: float = 0.0, D:
     D = check_positive("D", D, allow_zero=True)
     check_choice("current", current, ("ring", "potential"))
     cue_max = check_positive("cue_max", cue_max)
-    grad_V = jax.grad(lambda z: ring_potential(z, K=K, k=k, h=h))
+    return SDE(drift=_ring_drift(K, current), diffusion=np.sqrt(2.0 * D) * np.eye(2), dim=2, noise_dim=2, input_dim=2,
+               name=f"{K}-well ring", region=region, input_region=(-cue_max * np.ones(2), cue_max * np.ones(2)),
+               params=dict(K=K, k=k, h=h, c=c, D=D, current=current), theta=dict(k=k, h=h, c=c))
+
+
+@functools.lru_cache(maxsize=None)
+def _ring_drift(K: int, current: str):
+    """The drift f(z, u, theta) for K wells and a current type: one function object per (K, current),
+    so SDEs that differ only in k, h, c or D share their compiled programs."""
+    def grad_V(z, p):
+        return jax.grad(lambda z: ring_potential(z, K=K, k=p["k"], h=p["h"]))(z)
 
     if current == "ring":
-        def drift(z, u):
-            return -grad_V(z) + c * (_R @ z) + u
+        def drift(z, u, p):
+            return -grad_V(z, p) + p["c"] * (_R @ z) + u
     else:
-        def drift(z, u):
-            return -(grad_V(z) + c * (_R @ grad_V(z))) + u
-
-    return SDE(drift=drift, diffusion=np.sqrt(2.0 * D) * np.eye(2), dim=2, noise_dim=2, input_dim=2,
-               name=f"{K}-well ring", region=region, input_region=(-cue_max * np.ones(2), cue_max * np.ones(2)),
-               params=dict(K=K, k=k, h=h, c=c, D=D, current=current))
+        def drift(z, u, p):
+            g = grad_V(z, p)
+            return -(g + p["c"] * (_R @ g)) + u
+    return drift
 
 
 def ring_centres(*, K: int = 4, k: float = 1.0, h: float = 0.3) -> np.ndarray:

@@ -25,6 +25,33 @@ def _takes_input(fn: Callable) -> bool:
     return len(params) != 1
 
 
+def _to_leaf(v):
+    """Numbers in ``theta`` become float32 arrays (traced leaves); arrays keep their dtype class."""
+    if isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"`theta` values must be numbers or arrays, got the bool {v!r}: pass a static choice through the function instead")
+    if isinstance(v, (int, float, np.integer, np.floating)) or (isinstance(v, np.ndarray) and v.dtype.kind in "fiu"):
+        return jnp.asarray(v, jnp.float32)
+    return v
+
+
+class _Static:
+    """The static part of an SDE's pytree: compared by everything that shapes its compiled code.
+    ``meta`` (params, region, input_region: metadata that traced code never reads) rides along
+    but is not compared, so new parameter values reuse the compiled programs."""
+
+    __slots__ = ("key", "meta")
+
+    def __init__(self, key, meta):
+        self.key, self.meta = key, meta
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and self.key == other.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+
+@jax.tree_util.register_pytree_node_class
 @dataclass(frozen=True, eq=False)
 class SDE:
     """A latent SDE ``dz = f(z, u) dt + g(z) dW`` in R^d (Itô), driven by an input u in R^k.
@@ -32,10 +59,11 @@ class SDE:
     Parameters
     ----------
     drift : callable
-        ``f(z, u) -> (d,)``, JAX-traceable; ``f(z)`` is accepted when ``input_dim == 0``.
+        ``f(z, u) -> (d,)``, JAX-traceable; ``f(z)`` is accepted when ``input_dim == 0``. With
+        ``theta``, ``f(z, u, theta)``.
     diffusion : callable or array
-        ``g(z) -> (d, m)``, JAX-traceable, or a constant (d, m) array. The diffusion matrix is
-        ``D(z) = g g^T / 2``.
+        ``g(z) -> (d, m)`` (``g(z, theta)`` with ``theta``), JAX-traceable, or a constant (d, m)
+        array. The diffusion matrix is ``D(z) = g g^T / 2``.
     dim, noise_dim, input_dim : int
         d, m and k.
     name : str
@@ -47,6 +75,12 @@ class SDE:
         Box of inputs u that ``fit`` samples when k > 0 (default [-1, 1]^k).
     params : dict, optional
         The parameters the system was built with; copied into the attrs of results.
+    theta : pytree, optional
+        Numeric parameters handed to ``drift`` and ``diffusion`` as their last argument (numbers
+        become float32 arrays). They are traced, not baked into compiled code: two SDEs with the
+        same functions and structure but other ``theta`` values share every compiled simulation,
+        fit and field, so a slider on a parameter never recompiles. A constant ``diffusion``
+        array is traced the same way. The built-in systems use this.
 
     Examples
     --------
@@ -56,6 +90,12 @@ class SDE:
     ...               name="OU", region=([-2, -2], [2, 2]))
     >>> sde.latent_diffusion(jnp.zeros(2)).tolist()
     [[0.125, 0.0], [0.0, 0.125]]
+    >>> def relax(z, u, theta):
+    ...     return -theta["rate"] * z
+    >>> slow = ddm.SDE(drift=relax, diffusion=0.1 * jnp.eye(1), dim=1, noise_dim=1, region=([-1], [1]),
+    ...                theta={"rate": 0.5})
+    >>> slow.latent_drift(jnp.ones(1)).tolist()
+    [-0.5]
     """
 
     drift: Callable
@@ -67,6 +107,7 @@ class SDE:
     region: Any = None
     input_region: Any = None
     params: dict = field(default_factory=dict)
+    theta: Any = None
 
     def __post_init__(self):
         d = check_int("dim", self.dim)
@@ -85,28 +126,65 @@ class SDE:
             object.__setattr__(self, "input_region", check_region("input_region", ir, k))
         else:
             object.__setattr__(self, "input_region", None)
+        if self.theta is not None:
+            try:
+                theta = jax.tree_util.tree_map(_to_leaf, self.theta)
+            except ValueError:
+                raise
+            except Exception as err:
+                raise ValueError(f"`theta` must be a pytree of numbers and arrays (e.g. a dict), got {_show(self.theta)}: {err}") from err
+            object.__setattr__(self, "theta", theta)
         if not callable(self.diffusion):
             g0 = as_array("diffusion", self.diffusion, shape=(d, m))
-            g0 = jnp.asarray(g0, dtype=jnp.float32)
-            object.__setattr__(self, "_g", lambda z: g0)
-            object.__setattr__(self, "_constant_g", True)
+            object.__setattr__(self, "_g0", jnp.asarray(g0, dtype=jnp.float32))
         else:
-            object.__setattr__(self, "_g", self.diffusion)
-            object.__setattr__(self, "_constant_g", False)
-        drift = self.drift
-        object.__setattr__(self, "_f", drift if _takes_input(drift) or k > 0 else (lambda z, u: drift(z)))
+            object.__setattr__(self, "_g0", None)
+        with_theta = self.theta is not None
+        takes_u = with_theta or _takes_input(self.drift) or k > 0
+        object.__setattr__(self, "_mode", (with_theta, takes_u))
         object.__setattr__(self, "params", dict(self.params))
         self._probe()
+
+    # pytree: theta and a constant noise loading are leaves; the rest is static ----------------
+    def tree_flatten(self):
+        key = (self.drift, None if self._g0 is not None else self.diffusion, self.dim, self.noise_dim,
+               self.input_dim, self.name, self._mode)
+        return (self.theta, self._g0), _Static(key, (self.params, self.region, self.input_region))
+
+    @classmethod
+    def tree_unflatten(cls, static, children):
+        obj = object.__new__(cls)
+        drift, diffusion, d, m, k, name, mode = static.key
+        params, region, input_region = static.meta
+        theta, g0 = children
+        for name_, value in (("drift", drift), ("diffusion", g0 if diffusion is None else diffusion), ("dim", d),
+                             ("noise_dim", m), ("input_dim", k), ("name", name), ("region", region),
+                             ("input_region", input_region), ("params", params), ("theta", theta), ("_g0", g0),
+                             ("_mode", mode)):
+            object.__setattr__(obj, name_, value)
+        return obj
+
+    def _f(self, z, u):
+        with_theta, takes_u = self._mode
+        if with_theta:
+            return self.drift(z, u, self.theta)
+        return self.drift(z, u) if takes_u else self.drift(z)
+
+    def _g(self, z):
+        if self._g0 is not None:
+            return self._g0
+        return self.diffusion(z, self.theta) if self._mode[0] else self.diffusion(z)
 
     def _probe(self):
         """Call f and g once at the region centre: shapes and finiteness, with clear errors."""
         d, m, k = self.dim, self.noise_dim, self.input_dim
         z = jnp.asarray((self.region[0] + self.region[1]) / 2, dtype=jnp.float32)
         u = jnp.zeros((k,), jnp.float32)
+        call = "f(z, u, theta)" if self._mode[0] else "f(z, u)"
         try:
             f = self._f(z, u)
         except Exception as err:  # the user's function: report it with its signature
-            raise ValueError(f"`drift` failed when called as f(z, u) with z of shape ({d},) and u of shape ({k},): {type(err).__name__}: {err}") from err
+            raise ValueError(f"`drift` failed when called as {call} with z of shape ({d},) and u of shape ({k},): {type(err).__name__}: {err}") from err
         if jnp.shape(f) != (d,):
             raise ValueError(f"`drift` must return shape ({d},), got {jnp.shape(f)} at z={np.asarray(z).tolist()}")
         if not bool(jnp.all(jnp.isfinite(f))):
@@ -114,7 +192,7 @@ class SDE:
         try:
             g = self._g(z)
         except Exception as err:
-            raise ValueError(f"`diffusion` failed when called as g(z) with z of shape ({d},): {type(err).__name__}: {err}") from err
+            raise ValueError(f"`diffusion` failed when called as g(z{', theta' if self._mode[0] else ''}) with z of shape ({d},): {type(err).__name__}: {err}") from err
         if jnp.shape(g) != (d, m):
             raise ValueError(f"`diffusion` must return shape ({d}, {m}) (dim, noise_dim), got {jnp.shape(g)}")
         if not bool(jnp.all(jnp.isfinite(g))):
@@ -123,7 +201,7 @@ class SDE:
     # The interface shared with networks -------------------------------------------------
     @property
     def has_constant_diffusion(self) -> bool:
-        return self._constant_g
+        return self._g0 is not None
 
     def latent_drift(self, z, u=None):
         """f(z, u), shape (d,). ``u`` defaults to zeros."""
@@ -145,7 +223,7 @@ class SDE:
         """A copy with some constructor fields replaced."""
         fields = dict(drift=self.drift, diffusion=self.diffusion, dim=self.dim, noise_dim=self.noise_dim,
                       input_dim=self.input_dim, name=self.name, region=self.region,
-                      input_region=self.input_region, params=self.params)
+                      input_region=self.input_region, params=self.params, theta=self.theta)
         fields.update(changes)
         return SDE(**fields)
 

@@ -49,12 +49,11 @@ def _readout(system, x):
     return system.readout(x) if isinstance(system, Network) else x
 
 
-@partial(jax.jit, static_argnames=("sde", "n_records", "record_every", "draw_every", "n_noise", "deterministic",
+@partial(jax.jit, static_argnames=("n_records", "record_every", "draw_every", "n_noise", "deterministic",
                                    "record_neurons", "private"))
-def _segment(params, x, key, first_record, breaks, values, dt, *, sde, n_records, record_every, draw_every, n_noise,
+def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, record_every, draw_every, n_noise,
              deterministic, record_neurons, private):
     """Advance ``n_records * record_every`` steps; return the final state and the records."""
-    system = params if sde is None else sde
     sqdt = jnp.sqrt(dt)
 
     n_private = x.shape[1] if private and not deterministic else 0
@@ -186,10 +185,9 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     seg_len = -(-n_rec // n_seg)
     drawn = n_trials * (_n_noise(target) + (width if private else 0))  # noise floats per step
     draw_every = max(b for b in range(1, record_every + 1) if record_every % b == 0 and (b * drawn <= _DRAW_BUDGET or b == 1))
-    kw = dict(sde=None if is_net else target, n_records=seg_len, record_every=record_every, draw_every=draw_every,
+    kw = dict(n_records=seg_len, record_every=record_every, draw_every=draw_every,
               n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
               private=private)
-    params = target if is_net else None
     breaks = jnp.asarray(sched.breaks, jnp.float32)
     values = jnp.asarray(sched.values, jnp.float32)
     z_rec = np.empty((n_rec + 1, n_trials, d), np.float32)
@@ -200,7 +198,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     with progress_bar(progress and n_seg > 1, n_seg, f"simulate {getattr(target, 'name', '')}") as bar:
         for s in range(n_seg):
             start = s * seg_len
-            x, (zs, xs) = _segment(params, x, k_noise, start + 1, breaks, values, jnp.float32(dt), **kw)
+            x, (zs, xs) = _segment(target, x, k_noise, start + 1, breaks, values, jnp.float32(dt), **kw)
             take = min(seg_len, n_rec - start)
             zs = np.asarray(zs[:take])
             z_rec[start + 1:start + 1 + take] = zs
@@ -273,7 +271,7 @@ def _fastest_rate(target, n_points):
 def _jacobians(target, pts):
     if isinstance(target, Network):
         return _net_jac(target, pts)
-    return _sde_jac(pts, sde=target)
+    return _sde_jac(target, pts)
 
 
 @jax.jit
@@ -281,6 +279,6 @@ def _net_jac(net, pts):
     return jax.vmap(jax.jacfwd(lambda z: net.latent_drift(z)))(pts)
 
 
-@partial(jax.jit, static_argnames=("sde",))
-def _sde_jac(pts, *, sde):
+@jax.jit
+def _sde_jac(sde, pts):
     return jax.vmap(jax.jacfwd(lambda z: sde.latent_drift(z)))(pts)
