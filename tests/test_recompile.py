@@ -85,3 +85,14 @@ def test_user_sde_with_theta_shares_compiled_code():
     # Euler: z(1) = (1 - rate dt)^100
     assert abs(float(a.z[0, -1, 0]) - 0.995**100) < 1e-4
     assert abs(float(b.z[0, -1, 0]) - 0.98**100) < 1e-4
+
+
+def test_optax_fits_reuse_the_compiled_training_chunk():
+    """A second optax fit with the same shapes and settings (new target values, key, ridge) does
+    not recompile the training loop."""
+    kw = dict(connectivity="full", steps=50, batch_size=64, n_samples=256, n_test=64, progress=False)
+    ddm.fit(ddm.systems.van_der_pol(mu=1.0), 16, key=jax.random.key(0), **kw)
+    size = _fit._run_chunk._cache_size()
+    net, report = ddm.fit(ddm.systems.van_der_pol(mu=2.0), 16, key=jax.random.key(1), ridge=1e-6, **kw)
+    assert _fit._run_chunk._cache_size() == size
+    assert np.isfinite(report.loss.values).all() and report.loss.size == 50

@@ -327,8 +327,7 @@ def _fit_impl(target, n_neurons: int = 256, *, key, connectivity: str = "low_ran
         weights = dict(s_f2=float(np.mean(np.sum(Fi**2, -1))) or 1.0, s_D2=s_D2 or 1.0,
                        lambda_D=lambda_D if s_D2 > 0 else 0.0, lambda_inv=lambda_inv, l2=l2)
         if optimizer is None:
-            lr = 1e-3 if init == "lstsq" else 1e-2
-            optimizer = optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=1e-2))
+            optimizer = default_optimizer(1e-3 if init == "lstsq" else 1e-2, steps)
         params, history, interrupted = _optax_loop(
             params, data, optimizer, k_opt, steps=steps, batch_size=min(batch_size, n_samples),
             loss_kw=dict(connectivity=connectivity, noise=noise, M=f32(M), x0=f32(x0), weights=weights),
@@ -401,30 +400,57 @@ def matching_errors(net, target, Z, U=None):
     return eps_f, eps_D
 
 
-def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, progress, chunk=50):
-    """Minibatched optax training in jitted ``lax.scan`` chunks; keeps the best parameters seen and
-    returns them with the loss history if interrupted (KeyboardInterrupt)."""
-    tx = optax.with_extra_args_support(optimizer)
+@functools.lru_cache(maxsize=64)
+def _with_extra_args(optimizer):
+    """One wrapped transformation per optimizer object, so the jitted chunk below compiles once
+    per optimizer (and shapes), not once per fit."""
+    return optax.with_extra_args_support(optimizer)
+
+
+@functools.lru_cache(maxsize=64)
+def default_optimizer(learning_rate: float, steps: int):
+    """Adam with a cosine decay to 1% over ``steps`` (the optimizer ``fit`` uses when none is
+    given); the same object for the same arguments, so repeated fits reuse compiled code."""
+    return optax.adam(optax.cosine_decay_schedule(learning_rate, steps, alpha=1e-2))
+
+
+@partial(jax.jit, static_argnames=("tx", "batch_size", "connectivity", "noise", "chunk"))
+def _run_chunk(p, state, start, data, key, M, x0, weights, *, tx, batch_size, connectivity, noise, chunk):
+    """``chunk`` optimiser steps in one ``lax.scan``; everything numeric is traced, so a new fit
+    with the same shapes and settings reuses the compiled program."""
     n = data["zi"].shape[0]
 
-    def loss_fn(p, batch):
-        return matching_loss(p, batch, **loss_kw)[0]
+    def loss_fn(q, batch):
+        return matching_loss(q, batch, connectivity=connectivity, noise=noise, M=M, x0=x0, weights=weights)[0]
 
     def step(carry, i):
-        p, state = carry
+        q, st = carry
         if batch_size >= n:  # full batch: the same loss every step (what L-BFGS's line search needs)
             batch = data
         else:
             idx = jax.random.randint(jax.random.fold_in(key, i), (batch_size,), 0, n)
             batch = jax.tree_util.tree_map(lambda a: a[idx], data)
-        value, grad = jax.value_and_grad(loss_fn)(p, batch)
-        updates, state = tx.update(grad, state, p, value=value, grad=grad, value_fn=lambda q: loss_fn(q, batch))
-        return (optax.apply_updates(p, updates), state), value
+        value, grad = jax.value_and_grad(loss_fn)(q, batch)
+        updates, st = tx.update(grad, st, q, value=value, grad=grad, value_fn=lambda r: loss_fn(r, batch))
+        return (optax.apply_updates(q, updates), st), value
 
-    @jax.jit
+    (p, state), values = jax.lax.scan(step, (p, state), start + jnp.arange(chunk))
+    return p, state, values
+
+
+def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, progress, chunk=50):
+    """Minibatched optax training in jitted ``lax.scan`` chunks; keeps the best parameters seen and
+    returns them with the loss history if interrupted (KeyboardInterrupt)."""
+    try:
+        tx = _with_extra_args(optimizer)
+    except TypeError:  # an unhashable transformation: wrap it for this fit only
+        tx = optax.with_extra_args_support(optimizer)
+    lk = dict(loss_kw)
+    static = dict(tx=tx, batch_size=batch_size, connectivity=lk.pop("connectivity"), noise=lk.pop("noise"), chunk=chunk)
+    weights = {k: jnp.float32(v) for k, v in lk.pop("weights").items()}
+
     def run_chunk(p, state, start):
-        (p, state), values = jax.lax.scan(step, (p, state), start + jnp.arange(chunk))
-        return p, state, values
+        return _run_chunk(p, state, start, data, key, lk["M"], lk["x0"], weights, **static)
 
     state = tx.init(params)
     history, best, best_loss, interrupted = [], params, np.inf, False
