@@ -1,6 +1,8 @@
 """ddm_explore: drift–diffusion matching of rate networks to stochastic dynamics."""
 
 from . import analysis as analysis
+from ._estimates import Estimate as Estimate
+from ._estimates import SampleSizeWarning as SampleSizeWarning
 from . import inputs as inputs
 from .io import load as load
 from .io import save as save

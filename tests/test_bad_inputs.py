@@ -81,3 +81,85 @@ def test_wrong_input_width_for_network():
     net = ddm.fit(sde, 16, key=KEY, progress=False)[0]
     with pytest.raises(ValueError, match=r"`inputs` must have width input_dim=1, got width 2"):
         ddm.simulate(net, t_max=1.0, dt=0.1, key=KEY, inputs=[1.0, 2.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# the panels: a bad value shows its message in the panel, and the last good state stays on screen
+# ---------------------------------------------------------------------------------------------
+NAN = float("nan")
+
+
+def _slider(name, value, widen=False):
+    def act(pg, tp, tr, state):
+        s = pg.sliders[name]
+        if widen:  # a teacher widening a slider's range from Python
+            s.min = min(s.min, value)
+        s.value = value
+    return act
+
+
+# (case, system shown first, action, panel, parameter named, received value shown)
+PANEL_CASES = [
+    ("van der pol mu NaN", "van_der_pol", _slider("mu", NAN), "playground", "`mu`", "nan"),
+    ("van der pol mu negative", "van_der_pol", _slider("mu", -0.5, widen=True), "playground", "`mu`", "-0.5"),
+    ("van der pol sigma NaN", "van_der_pol", _slider("sigma", NAN), "playground", "`sigma`", "nan"),
+    ("double well s NaN", "double_well", _slider("s", NAN), "playground", "`s`", "nan"),
+    ("double well s negative", "double_well", _slider("s", -0.1, widen=True), "playground", "`s`", "-0.1"),
+    ("OU w NaN", "ornstein_uhlenbeck", _slider("w", NAN), "playground", "`w`", "nan"),
+    ("Stuart-Landau omega NaN", "stuart_landau", _slider("omega", NAN), "playground", "`omega`", "nan"),
+    ("ring c NaN", "ring_wells", _slider("c", NAN), "playground", "`c`", "nan"),
+    ("ring D negative", "ring_wells", _slider("D", -0.05, widen=True), "playground", "`D`", "-0.05"),
+    ("ring h NaN", "ring_wells", _slider("h", NAN), "playground", "`h`", "nan"),
+    ("Lorenz rho NaN", "lorenz63", _slider("rho", NAN), "playground", "`rho`", "nan"),
+    ("Lorenz noise negative", "lorenz63", _slider("noise", -1.0, widen=True), "playground", "`noise`", "-1.0"),
+    ("unknown system", "van_der_pol", lambda pg, tp, tr, st: pg.run(st.set_target, "lorenz96"), "playground",
+     "`system`", "lorenz96"),
+    ("retrain with n_neurons < dim", "van_der_pol", lambda pg, tp, tr, st: tp.run(st.retrain, n_neurons=1), "train",
+     "`n_neurons`", "1"),
+    ("retrain with negative ridge", "van_der_pol", lambda pg, tp, tr, st: tp.run(st.retrain, 32, ridge=-1.0), "train",
+     "`ridge`", "-1.0"),
+    ("retrain with NaN ridge", "van_der_pol", lambda pg, tp, tr, st: tp.run(st.retrain, 32, ridge=NAN), "train",
+     "`ridge`", "nan"),
+    ("retrain with unknown connectivity", "van_der_pol",
+     lambda pg, tp, tr, st: tp.run(st.retrain, 32, connectivity="dense"), "train", "`connectivity`", "dense"),
+]
+
+
+@pytest.fixture(scope="module")
+def panels():
+    from ddm_explore.panels import PanelState, Playground, TrainPanel, TrajectoryPanel
+
+    state = PanelState("van_der_pol")
+    state.retrain(32)
+    return Playground(state), TrainPanel(state), TrajectoryPanel(state), state
+
+
+def _figure_data(panel):
+    return [np.asarray(v, dtype=float).copy() for t in panel.figure.data for k in ("x", "y", "z")
+            if (v := getattr(t, k, None)) is not None and len(v)]
+
+
+@pytest.mark.parametrize("name,system,act,where,param,received", PANEL_CASES, ids=[c[0] for c in PANEL_CASES])
+def test_bad_value_in_a_panel_shows_there_and_keeps_the_last_good_state(panels, name, system, act, where, param,
+                                                                         received):
+    from ddm_explore.panels import SYSTEMS
+
+    pg, tp, tr, state = panels
+    if pg.system.value != system:
+        pg.system.value = system
+    panel = pg if where == "playground" else tp
+    assert panel.error is None, panel.error
+    before_fig, before_params, before_net = _figure_data(panel), dict(state.params), state.net
+    act(pg, tp, tr, state)
+    assert panel.error is not None and "ValueError" in panel.error, name
+    assert param in panel.error and received in panel.error, panel.error
+    assert param in panel.message.value and "last good state" in panel.message.value
+    after = _figure_data(panel)
+    assert len(after) == len(before_fig) and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(after, before_fig))
+    assert state.params == before_params and state.net is before_net
+    # the next good value clears the message
+    for pname, spec in SYSTEMS[state.system]["params"].items():
+        pg.sliders[pname].min = spec[0]
+    pg.run(state.set_target, **{k: v[3] for k, v in SYSTEMS[state.system]["params"].items()})
+    tp.run(lambda: None)
+    assert pg.error is None and tp.error is None

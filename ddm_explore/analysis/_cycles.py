@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .._estimates import warn_sample
+
 
 def limit_cycle(z: xr.DataArray, *, component: int = 0, discard: float = 0.5) -> xr.Dataset:
     """Period and amplitude of an oscillation in one latent component, per trial.
@@ -46,7 +48,11 @@ def limit_cycle(z: xr.DataArray, *, component: int = 0, discard: float = 0.5) ->
         amps.append(0.5 * (s.max() - s.min()) if ok else np.nan)
         counts.append(max(len(tc) - 1, 0))
     dims = ("trial",)
+    if any(0 < c < 5 for c in counts):
+        warn_sample("limit_cycle", f"fewer than 5 full cycles in some trials ({min(c for c in counts if c > 0)} at least): "
+                    f"the period is imprecise; simulate longer")
     return xr.Dataset(dict(period=(dims, np.array(periods), dict(units="tau")),
                            amplitude=(dims, np.array(amps), dict(units="latent units")),
                            n_cycles=(dims, np.array(counts))),
-                      coords=dict(trial=z.trial.values), attrs=dict(component=component, discard=discard))
+                      coords=dict(trial=z.trial.values), attrs=dict(component=component, discard=discard, n_trials=len(counts),
+                                 t_analysed=float(t[-1] - t[0]) if t.size else 0.0))

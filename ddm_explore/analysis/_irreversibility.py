@@ -10,6 +10,7 @@ import scipy.linalg
 import xarray as xr
 
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
+from .._estimates import warn_sample
 from ..network._network import Network
 from . import _fokker_planck as fp
 from ._fields import (check_grid_dim, check_input, check_system, chunked, constant_diffusion, fields, grid_axes,
@@ -209,7 +210,12 @@ def _sample_route(target, u, low, high, n_bins, *, key, t_max, dt, n_trials, t_b
     thin = z[:, ::stride]
     terms = _identity_terms(target, thin.reshape(-1, d), u).reshape(n_trials, -1)
     e_p = float(terms.mean())
-    se = float(terms.mean(axis=1).std(ddof=1) / np.sqrt(n_trials))
+    se = float(terms.mean(axis=1).std(ddof=1) / np.sqrt(n_trials)) if n_trials > 1 else float("nan")
+    if n_trials < 4:
+        warn_sample("irreversibility", f"{n_trials} trial(s): the standard error of e_p is unreliable; use n_trials >= 4")
+    elif se > 0.1 * abs(e_p) and se > 1e-6:
+        warn_sample("irreversibility", f"the standard error of e_p ({se:.3g}) exceeds 10% of e_p ({e_p:.3g}): "
+                    f"use a longer t_max or more trials")
     attrs = dict(method="samples", estimator="E_p[a^T D^-1 a + div a], a = f - div D", n_trials=n_trials,
                  t_max=t_max, t_burn=t_burn, dt=dt, n_samples=int(thin.shape[0] * thin.shape[1]),
                  key=sim.attrs["key"])

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from ..network._network import Network
 from ..sdes._sde import SDE
@@ -164,6 +165,11 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     largest = spectrum[:, 0]
     sem = float(largest.std(ddof=1) / np.sqrt(n_trials)) if n_trials > 1 else float("nan")
     units = "1/tau"
+    if n_trials < 2:
+        warn_sample("lyapunov_exponent", "one trial: no standard error; use n_trials >= 2 to see the precision")
+    elif abs(largest.mean()) > 0 and sem > 0.1 * abs(largest.mean()) and abs(largest.mean()) * n_blocks * block_t > 1.0:
+        warn_sample("lyapunov_exponent", f"the standard error over trials ({sem:.3g}) exceeds 10% of the exponent "
+                    f"({largest.mean():.3g}): use a longer t_max or more trials")
     attrs = dict(system=getattr(target, "name", ""), system_kind="network" if is_net else "sde",
                  t_max=n_blocks * block_t, t_transient=n_transient * block_t, dt=dt, n_trials=n_trials,
                  renorm_every=renorm_every, scheme=scheme, state_dim=width, time_scale=time_scale,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage
 import scipy.signal
+import scipy.spatial.distance
 import xarray as xr
 
 from .._checks import check_int, check_positive
+from .._estimates import Estimate, warn_sample
 
 
 def _trajectories(name: str, z) -> xr.DataArray:
@@ -52,7 +54,9 @@ def state_space_divergence(a, b, bins: int = 30, *, smoothing: float = 1.0) -> f
 
     Returns
     -------
-    float (nats)
+    Estimate (a float, nats) with ``.attrs``: n_a, n_b (states), bins, dim, occupied_bins, smoothing.
+    A :class:`~ddm_explore.SampleSizeWarning` is issued when there are fewer than 10 states per
+    occupied bin.
 
     Examples
     --------
@@ -83,7 +87,13 @@ def state_space_divergence(a, b, bins: int = 30, *, smoothing: float = 1.0) -> f
         return (n + alpha) / (n.sum() + alpha * bins**d)
 
     p, q = histogram(A), histogram(B)
-    return float(np.sum(p * np.log(p / q)))
+    occupied = int(np.count_nonzero(p > alpha / (len(A) + alpha * bins**d)))
+    n_min = min(len(A), len(B))
+    if n_min < 10 * occupied:
+        warn_sample("state_space_divergence", f"{n_min} states for {occupied} occupied bins (fewer than 10 per bin): "
+                    f"the value is dominated by sampling noise; use longer runs and compare with a floor of the same length")
+    return Estimate(np.sum(p * np.log(p / q)), n_a=len(A), n_b=len(B), bins=bins, dim=d, occupied_bins=occupied,
+                    smoothing=alpha)
 
 
 def _mean_spectrum(z: xr.DataArray, nperseg: int) -> np.ndarray:
@@ -116,7 +126,9 @@ def power_spectrum_distance(a, b, *, nperseg: int = 1024, smoothing: float = 2.0
 
     Returns
     -------
-    float in [0, 1]
+    Estimate (a float in [0, 1]) with ``.attrs``: n_time, n_trials, nperseg, n_segments (Welch
+    segments per set, all trials). A :class:`~ddm_explore.SampleSizeWarning` is issued when a set
+    has fewer than 8 segments or is shorter than ``nperseg``.
 
     Examples
     --------
@@ -145,7 +157,16 @@ def power_spectrum_distance(a, b, *, nperseg: int = 1024, smoothing: float = 2.0
             P = scipy.ndimage.gaussian_filter1d(P, smoothing, axis=-1, mode="nearest")
         out.append(P / P.sum(axis=-1, keepdims=True))
     bc = np.sum(np.sqrt(out[0] * out[1]), axis=-1)
-    return float(np.mean(np.sqrt(np.clip(1.0 - bc, 0.0, None))))
+    n_time = min(a.sizes["time"], b.sizes["time"])
+    segments = min(z.sizes["trial"] * max(1, (z.sizes["time"] - n) // (n // 2) + 1) for z in (a, b))
+    if n < nperseg:
+        warn_sample("power_spectrum_distance", f"records of {n_time} samples are shorter than nperseg={nperseg}: "
+                    f"the spectra have a coarser frequency resolution than requested")
+    elif segments < 8:
+        warn_sample("power_spectrum_distance", f"only {segments} Welch segments of {n} samples: the spectra are noisy; "
+                    f"use more trials or longer records")
+    return Estimate(np.mean(np.sqrt(np.clip(1.0 - bc, 0.0, None))), n_time=n_time,
+                    n_trials=min(a.sizes["trial"], b.sizes["trial"]), nperseg=n, n_segments=segments)
 
 
 def stationary_distance(a, b, *, n_points: int = 2000) -> float:
@@ -164,7 +185,9 @@ def stationary_distance(a, b, *, n_points: int = 2000) -> float:
 
     Returns
     -------
-    float
+    Estimate (a float) with ``.attrs``: n_a, n_b (states available), n_points (states used per set).
+    A :class:`~ddm_explore.SampleSizeWarning` is issued when a set holds fewer than ``n_points``
+    states.
 
     Examples
     --------
@@ -182,6 +205,10 @@ def stationary_distance(a, b, *, n_points: int = 2000) -> float:
     B = b.values.reshape(-1, d).astype(np.float64)
     s = np.maximum(A.std(axis=0), 1e-12)
     A, B = A / s, B / s
+    n_a, n_b = len(A), len(B)
+    if min(n_a, n_b) < n_points:
+        warn_sample("stationary_distance", f"{min(n_a, n_b)} states in a set, fewer than n_points={n_points}: "
+                    f"the distance is noisier than requested; use longer runs or more trials")
 
     def thin(P):
         return P[np.linspace(0, len(P) - 1, min(n_points, len(P))).astype(np.int64)]
@@ -189,7 +216,7 @@ def stationary_distance(a, b, *, n_points: int = 2000) -> float:
     A, B = thin(A), thin(B)
 
     def mean_dist(P, Q):
-        return float(np.mean(np.sqrt(np.sum((P[:, None, :] - Q[None, :, :]) ** 2, -1))))
+        return float(np.mean(scipy.spatial.distance.cdist(P, Q)))
 
     e = 2.0 * mean_dist(A, B) - mean_dist(A, A) - mean_dist(B, B)
-    return float(np.sqrt(max(e, 0.0)))
+    return Estimate(np.sqrt(max(e, 0.0)), n_a=n_a, n_b=n_b, n_points=min(len(A), len(B)))

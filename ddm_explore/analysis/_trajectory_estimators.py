@@ -9,6 +9,7 @@ import scipy.cluster.vq
 import xarray as xr
 
 from .._checks import _show, check_choice, check_int, check_key
+from .._estimates import warn_sample
 
 COARSE_METHODS = ("kmeans", "grid")
 
@@ -75,6 +76,10 @@ def lagged_covariance(traj, lags=(1, 5, 10), *, n_pairs: int = 10) -> xr.Dataset
     dt = _record_interval(traj)
     x = np.asarray(traj.values, np.float64)
     x = x - x.reshape(-1, n).mean(0)
+    n_samples = traj.sizes["trial"] * (traj.sizes["time"] - int(lags.max()))
+    if n_samples < 10 * n:
+        warn_sample("lagged_covariance", f"{n_samples} samples at the longest lag for {n} features (fewer than 10 per "
+                    f"feature): the covariances are noisy; use longer runs or more trials")
     Cs = []
     for lag in lags:
         a, b = x[:, :-lag].reshape(-1, n), x[:, lag:].reshape(-1, n)
@@ -95,7 +100,8 @@ def lagged_covariance(traj, lags=(1, 5, 10), *, n_pairs: int = 10) -> xr.Dataset
                              dict(long_name="C_ij - C_ji of the listed pair"))),
         coords={"lag": lags, "tau": ("lag", lags * dt, dict(units="tau")), di: np.arange(n), dj: np.arange(n),
                 "pair": np.arange(n_pairs)},
-        attrs=dict(feature=dim, n_trials=traj.sizes["trial"], n_time=traj.sizes["time"], record_interval=dt))
+        attrs=dict(feature=dim, n_trials=traj.sizes["trial"], n_time=traj.sizes["time"], record_interval=dt,
+                   n_samples_longest_lag=n_samples))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +261,13 @@ def markov_entropy_production(traj, n_states: int = 20, *, method: str = "kmeans
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(both, (counts - nt) * np.log(counts / nt), 0.0)
     e_p = float(np.sum(np.triu(terms, 1)) / T)
+    n_one_way = int(np.sum(np.triu(one_way, 1)))
+    if len(a) < 10 * K * K:
+        warn_sample("markov_entropy_production", f"{len(a)} transitions for {K} states (fewer than 10 per state pair): "
+                    f"the estimate is noisy and biased; use longer runs or fewer states")
+    elif n_one_way > 0.1 * max(int(np.sum(np.triu(both, 1))), 1):
+        warn_sample("markov_entropy_production", f"{n_one_way} state pairs were seen in one direction only and are "
+                    f"left out: the lower bound is loose; use longer runs")
     coords = dict(state_i=np.arange(K), state_j=np.arange(K), state=np.arange(K))
     return xr.Dataset(
         dict(entropy_production=((), e_p, dict(long_name="Markov-chain entropy production (lower bound)", units="1 / tau")),
@@ -263,4 +276,4 @@ def markov_entropy_production(traj, n_states: int = 20, *, method: str = "kmeans
              centre=cg.centre),
         coords=coords,
         attrs=dict(feature=dim, method=method, n_states=n_states, lag=lag, tau=lag * dt, T=T, n_transitions=int(len(a)),
-                   n_pairs_one_way=int(np.sum(np.triu(one_way, 1))), n_trials=traj.sizes["trial"]))
+                   n_pairs_one_way=n_one_way, n_trials=traj.sizes["trial"]))

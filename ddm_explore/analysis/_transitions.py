@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import xarray as xr
 
 from .._checks import _show, as_array, check_int, check_positive
+from .._estimates import warn_sample
 
 #: fewer departures than this from a state make its rate and mean dwell time unreliable
 MIN_TRANSITIONS = 10
@@ -188,12 +187,12 @@ def transitions(z, centres, radius, *, cycle=None, min_transitions: int = MIN_TR
 
     few = [i for i in range(K) if occupancy[i] > 0 and departures[i] < min_transitions]
     if few:
-        warnings.warn(f"transitions: states {few} have fewer than {min_transitions} departures "
-                      f"({departures[few].tolist()}): their rates and mean dwell times are unreliable; "
-                      f"simulate more or longer trials", stacklevel=2)
+        warn_sample("transitions", f"states {few} have fewer than {min_transitions} departures "
+                    f"({departures[few].tolist()}): their rates and mean dwell times are unreliable; "
+                    f"simulate more or longer trials")
     if ring and n_ring < min_transitions:
-        warnings.warn(f"transitions: only {n_ring} forward + backward transitions around the ring (fewer than "
-                      f"{min_transitions}): the forward/backward ratio and net flux are unreliable", stacklevel=2)
+        warn_sample("transitions", f"only {n_ring} forward + backward transitions around the ring (fewer than "
+                    f"{min_transitions}): the forward/backward ratio and net flux are unreliable")
 
     states = np.arange(K)
     per_tau = dict(units="1/tau")
@@ -252,7 +251,10 @@ def recall_accuracy(z, centres, radius, cued, *, at=None) -> xr.Dataset:
     --------
     >>> import numpy as np, xarray as xr
     >>> z = xr.DataArray(np.array([[[1.0]], [[-1.0]], [[0.0]]]), dims=("trial", "time", "latent"))
-    >>> float(recall_accuracy(z, [[-1.0], [1.0]], 0.3, cued=[1, 1, 1]).accuracy)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # three trials: a SampleSizeWarning
+    ...     float(recall_accuracy(z, [[-1.0], [1.0]], 0.3, cued=[1, 1, 1]).accuracy)
     0.3333333333333333
     """
     z = _check_z(z)
@@ -267,6 +269,11 @@ def recall_accuracy(z, centres, radius, cued, *, at=None) -> xr.Dataset:
     lab = attractor_labels(z.isel(time=[i_at]), C, radius).values[:, 0]
     correct = lab == cued_arr
     acc = float(correct.mean())
+    per_cue = np.bincount(cued_arr, minlength=C.shape[0])
+    used = per_cue[per_cue > 0]
+    if used.min() < 20:
+        warn_sample("recall_accuracy", f"{int(used.min())} trials for some cued memory (fewer than 20): the accuracy "
+                    f"has a binomial standard error up to {0.5 / np.sqrt(used.min()):.2f}; use more trials")
     return xr.Dataset(
         dict(recalled=("trial", lab, dict(long_name="memory at read-out (-1: in transit)")),
              correct=("trial", correct),
@@ -274,4 +281,5 @@ def recall_accuracy(z, centres, radius, cued, *, at=None) -> xr.Dataset:
              accuracy=((), acc), accuracy_se=((), float(np.sqrt(acc * (1 - acc) / n))),
              chance=((), 1.0 / C.shape[0]), in_transit=((), float(np.mean(lab < 0)))),
         coords=dict(trial=z.trial.values),
-        attrs=dict(radius=float(radius), at=t_at, n_trials=n, n_attractors=C.shape[0]))
+        attrs=dict(radius=float(radius), at=t_at, n_trials=n, n_attractors=C.shape[0],
+                   trials_per_memory=str(per_cue.tolist())))
