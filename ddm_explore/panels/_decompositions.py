@@ -1,0 +1,275 @@
+"""Panel 5: how the fitted network encodes the dynamics: J = J_S + J_A = J_rev + J_irr, the
+reversible and irreversible drifts, the probability current and the entropy production."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import jax
+import numpy as np
+import plotly.graph_objects as go
+import xarray as xr
+from plotly.subplots import make_subplots
+
+from .. import analysis as _analysis
+from ..matching import fit as _fit
+from ..sdes import systems as _systems
+from ._common import Panel, slider
+from ._plots import arrows, widget
+from ._state import PanelState
+
+#: matrices drawn in the top row, in order
+MATRICES = ("J", "J_S", "J_A", "J_rev", "J_irr")
+#: arrows drawn per dimension (the fields are computed on the finer n_grid grid)
+N_ARROWS = 15
+
+
+class DecompositionPanel(Panel):
+    """Decompositions of the fitted network: the connectivity ``J`` and its symmetric /
+    antisymmetric parts ``J_S``, ``J_A`` (``ddm.analysis.decompose_connectivity``), its reversible /
+    irreversible parts ``J_rev``, ``J_irr`` (``ddm.analysis.decompose_network``), the asymmetry
+    index, the drifts ``f_rev`` and ``f_irr`` and the probability current on a grid
+    (``ddm.analysis.irreversibility``, of the network or of the target), and, on a button
+    press, the entropy production against the nonequilibrium strength c (targets with a ``c``
+    parameter, e.g. ring_wells): the target's for every c and, optionally, that of a network
+    fitted to each.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+    fields_of : ToggleButtons ("network" or "target": whose f_rev, f_irr and current are drawn)
+    n_grid : IntSlider (cells per dimension of the Fokker–Planck grid);  n_shown : IntSlider
+    (neurons shown in the J heatmaps);  c_max : FloatSlider, n_c : IntSlider (the sweep's c values
+    ``linspace(0, c_max, n_c)``);  with_networks : Checkbox (fit a network per c);
+    sweep : Button (compute e_p against c);  readout : HTML
+    figure : plotly FigureWidget
+        Top row: the five matrices (first ``n_shown`` neurons). Bottom row: f_rev, f_irr, the
+        current over the stationary density, and e_p against c.
+    result : xarray.Dataset
+        ``J``, ``J_S``, ``J_A``, ``J_rev``, ``J_irr`` (post, pre), ``eigenvalues``, the scalars of
+        both decompositions (``asymmetry``, ``asymmetry_rev``, ``asymmetry_irr``,
+        ``alignment_irr_A``, ``entropy_production_network``, ``entropy_production_rev``,
+        ``density_distance``, ...); the fields ``p``, ``f``, ``f_rev``, ``f_irr``, ``current`` and
+        ``entropy_production`` of ``fields_of``; after a sweep ``entropy_production_target`` and
+        ``entropy_production_fitted`` (c). d <= 2 for everything past J, J_S, J_A.
+
+    Examples
+    --------
+    >>> from ddm_explore.panels import DecompositionPanel, PanelState
+    >>> state = PanelState("ornstein_uhlenbeck")
+    >>> _ = state.retrain(32)
+    >>> dp = DecompositionPanel(state)
+    >>> dp.n_grid.value = 30
+    >>> dp.result.sizes["z0"], 0 < float(dp.result.asymmetry) < 1
+    (30, True)
+    """
+
+    def __init__(self, state: PanelState | None = None):
+        super().__init__(state if state is not None else PanelState("ring_wells"))
+        self.fields_of = widgets.ToggleButtons(options=("network", "target"), value="network", description="fields of",
+                                               style=dict(button_width="72px"))
+        self.n_grid = widgets.IntSlider(value=40, min=20, max=100, step=10, description="grid cells", continuous_update=False)
+        self.n_shown = widgets.IntSlider(value=64, min=8, max=256, step=8, description="neurons", continuous_update=False)
+        self.c_max = slider("c max", (0.2, 2.0, 0.1, 1.0), "ddm-sweep-c-max")
+        self.n_c = widgets.IntSlider(value=5, min=3, max=9, description="c values", continuous_update=False)
+        self.with_networks = widgets.Checkbox(value=True, description="fit a network per c")
+        self.sweep = widgets.Button(description="e_p against c", icon="line-chart")
+        self.readout = widgets.HTML(value="")
+        for w, css in ((self.fields_of, "ddm-fields-of"), (self.n_grid, "ddm-decomp-grid"), (self.n_shown, "ddm-decomp-neurons"),
+                       (self.n_c, "ddm-sweep-n"), (self.with_networks, "ddm-sweep-networks"), (self.sweep, "ddm-sweep"),
+                       (self.readout, "ddm-decomp-readout")):
+            w.add_class(css)
+        self._decomposed = None  # (tag, dataset) of the network's decompositions
+        self._fields = None  # (tag, dataset) of the drawn fields
+        self._swept = None  # (tag, dataset) of the last sweep
+        self.figure = None
+        self.figure_box = widgets.Box()
+        for w in (self.fields_of, self.n_grid, self.n_shown):
+            w.observe(lambda ch: self.run(self._draw), "value")
+        self.sweep.on_click(lambda _: self.run(self._sweep))
+        self.state.observe(lambda s: self.run(self._draw), "target")
+        self.state.observe(lambda s: self.run(self._draw), "network")
+        self.run(self._draw)
+        controls = widgets.VBox([self.fields_of, self.n_grid, self.n_shown, widgets.HTML("<b>entropy production against c</b>"),
+                                 self.c_max, self.n_c, self.with_networks, self.sweep, self.readout])
+        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
+        self.widget.add_class("ddm-decompositions")
+
+    # compute (library calls) ----------------------------------------------------------------
+    def _network(self):
+        st = self.state
+        if st.net is None or st.net.dim != st.target.dim:
+            raise ValueError("no network for this target yet: press Retrain in the Train panel")
+        return st.net
+
+    def _decompose(self, net, n_grid) -> xr.Dataset:
+        tag = (id(net), n_grid)
+        if self._decomposed is not None and self._decomposed[0] == tag:
+            return self._decomposed[1]
+        conn = _analysis.decompose_connectivity(net, n_grid=3)  # the matrices; its own fields are not drawn
+        ds = conn[["J", "J_S", "J_A", "asymmetry", "eigenvalues"]]
+        if net.dim <= 2:
+            _, _, rep = _analysis.decompose_network(net, n_grid=n_grid)
+            # its fields (and their grid) are those of the network: the drawn fields come from _field_data
+            rep = rep.drop_vars(["p", "p_rev", "f_rev", "f_irr", "asymmetry", "z0", "z1"])
+            rep = rep.rename(entropy_production="entropy_production_network")
+            ds = xr.merge([ds, rep], combine_attrs="override")
+        self._decomposed = (tag, ds)
+        return ds
+
+    def _field_data(self, net, n_grid) -> xr.Dataset | None:
+        system = net if self.fields_of.value == "network" else self.state.target
+        if system.dim > 2:
+            return None
+        tag = (id(system), n_grid)
+        if self._fields is None or self._fields[0] != tag:
+            self._fields = (tag, _analysis.irreversibility(system, n_grid=n_grid))
+        return self._fields[1]
+
+    def _compute(self) -> xr.Dataset:
+        net = self._network()
+        n_grid = int(self.n_grid.value)
+        parts = [self._decompose(net, n_grid)]
+        fields = self._field_data(net, n_grid)
+        if fields is not None:
+            parts.append(fields[["p", "f", "f_rev", "f_irr", "current", "entropy_production_density", "entropy_production"]])
+        swept = self._current_sweep()
+        if swept is not None:
+            parts.append(swept)
+        res = xr.merge(parts, combine_attrs="override", join="exact")
+        st = self.state
+        res.attrs = dict(network=net.name, n_neurons=net.n_neurons, connectivity=net.connectivity, dim=net.dim,
+                         fitted_to=str(st.net_params), network_is_current=int(st.network_is_current),
+                         fields_of=self.fields_of.value if fields is not None else "none", n_grid=n_grid,
+                         system=st.target.name, system_params=str(st.target.params))
+        return res
+
+    def _sweep_tag(self):
+        st = self.state
+        return (st.system, tuple(sorted((k, v) for k, v in st.params.items() if k != "c")))
+
+    def _current_sweep(self):
+        """The last sweep, while the target's parameters other than c are unchanged."""
+        if self._swept is not None and self._swept[0] == self._sweep_tag():
+            return self._swept[1]
+        return None
+
+    def _sweep(self):
+        """e_p against c: ``irreversibility`` of the target at each c and, optionally, of a network
+        ``ddm.fit`` to it (the current network's size, low_rank closed form)."""
+        st = self.state
+        if "c" not in st.params:
+            raise ValueError(f"entropy production against c needs a target with a parameter c (ring_wells), "
+                             f"got {st.system!r} with {sorted(st.params)}")
+        n_grid = int(self.n_grid.value)
+        cs = np.linspace(0.0, float(self.c_max.value), int(self.n_c.value))
+        n_neurons = st.net.n_neurons if st.net is not None else 128
+        factory = getattr(_systems, st.system)
+        self.readout.value = f"computing e_p for c = {np.round(cs, 2).tolist()} ..."
+        ep_target, ep_fitted = [], []
+        for i, c in enumerate(cs):
+            sde = factory(**{**st.params, "c": float(c)})
+            ep_target.append(float(_analysis.irreversibility(sde, n_grid=n_grid).entropy_production))
+            if self.with_networks.value:
+                net, _ = _fit(sde, n_neurons, key=jax.random.fold_in(st.key, 1000 + i), progress=False)
+                ep_fitted.append(float(_analysis.irreversibility(net, n_grid=n_grid).entropy_production))
+            else:
+                ep_fitted.append(np.nan)
+        ds = xr.Dataset(
+            dict(entropy_production_target=("c", ep_target, dict(long_name="e_p of the target", units="1 / tau")),
+                 entropy_production_fitted=("c", ep_fitted, dict(long_name=f"e_p of a network (N = {n_neurons}, low_rank) "
+                                                                             f"fitted at each c", units="1 / tau"))),
+            coords=dict(c=cs))
+        self._swept = (self._sweep_tag(), ds)
+        self._draw()
+
+    # draw -----------------------------------------------------------------------------------
+    def _draw(self):
+        res = self._compute()
+        if self.figure is None:
+            fig = self._new_figure()
+            self._fill(fig, res)
+            self.figure = widget(fig)
+            self.figure_box.children = [self.figure]
+        else:
+            with self.figure.batch_update():
+                self._fill(self.figure, res)
+        self.result = res
+        self._write_readout(res)
+
+    def _new_figure(self):
+        titles = MATRICES + ("f_rev (reversible drift)", "f_irr (irreversible drift)", "current j over density p",
+                             "entropy production against c")
+        fig = make_subplots(rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.14, horizontal_spacing=0.05,
+                            specs=[[{}] * 5, [{}, {}, {}, {"colspan": 2}, None]])
+        fig.update_layout(height=640, margin=dict(l=40, r=20, t=60, b=40), template="plotly_white", showlegend=True,
+                          legend=dict(x=0.62, y=0.42, bgcolor="rgba(255,255,255,0.7)"))
+        for i, name in enumerate(MATRICES):  # one colour scale for all five: comparable sizes
+            fig.add_trace(go.Heatmap(name=name, colorscale="RdBu", zmid=0.0, coloraxis="coloraxis", showlegend=False), 1, i + 1)
+            fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
+        fig.update_layout(coloraxis=dict(colorscale="RdBu", cmid=0.0, colorbar=dict(len=0.4, y=0.8, thickness=12)))
+        fig.add_trace(go.Scatter(mode="lines", name="f_rev", line=dict(color="#1f77b4", width=1), showlegend=False), 2, 1)
+        fig.add_trace(go.Scatter(mode="lines", name="f_irr", line=dict(color="#d62728", width=1), showlegend=False), 2, 2)
+        fig.add_trace(go.Heatmap(name="p", colorscale="Greys", showscale=False, opacity=0.6), 2, 3)
+        fig.add_trace(go.Scatter(mode="lines", name="current", line=dict(color="#9467bd", width=1), showlegend=False), 2, 3)
+        fig.add_trace(go.Scatter(mode="lines+markers", name="target", line=dict(color="black")), 2, 4)
+        fig.add_trace(go.Scatter(mode="markers", name="network fitted at c", marker=dict(color="#d62728", size=9, symbol="x")), 2, 4)
+        fig.add_trace(go.Scatter(mode="markers", name="this network", marker=dict(color="#2ca02c", size=13, symbol="star")), 2, 4)
+        fig.update_xaxes(title_text="c", row=2, col=4)
+        fig.update_yaxes(title_text="e_p (1 / tau)", row=2, col=4)
+        fig.layout.meta = dict(panel="decompositions")
+        return fig
+
+    def _fill(self, fig, res):
+        t = fig.data
+        n = min(int(self.n_shown.value), res.sizes["post"])
+        for i, name in enumerate(MATRICES):
+            if name in res:
+                t[i].z = res[name].values[:n, :n]
+            else:
+                t[i].z = np.zeros((0, 0))
+        if "f_rev" in res and res.sizes.get("latent") == 2:
+            step = max(1, res.sizes["z0"] // N_ARROWS)
+            coarse = res.isel(z0=slice(step // 2, None, step), z1=slice(step // 2, None, step)).rename(z0="grid_0", z1="grid_1")
+            t[5].x, t[5].y = arrows(coarse.f_rev)
+            t[6].x, t[6].y = arrows(coarse.f_irr)
+            t[7].x, t[7].y, t[7].z = res.z0.values, res.z1.values, res.p.values.T
+            t[8].x, t[8].y = arrows(coarse.current)
+        else:  # d = 1 or 3: the fields are not drawn as arrows
+            for k in (5, 6, 8):
+                t[k].x, t[k].y = [], []
+            t[7].z = np.zeros((0, 0))
+        if "entropy_production_target" in res:
+            t[9].x, t[9].y = res.c.values, res.entropy_production_target.values
+            t[10].x, t[10].y = res.c.values, res.entropy_production_fitted.values
+        else:
+            t[9].x, t[9].y, t[10].x, t[10].y = [], [], [], []
+        c_now = self.state.params.get("c")
+        if c_now is not None and "entropy_production_network" in res and self.state.network_is_current:
+            t[11].x, t[11].y = [c_now], [float(res.entropy_production_network)]
+        else:
+            t[11].x, t[11].y = [], []
+        who = res.attrs["fields_of"]
+        fig.layout.title = dict(text=f"network N = {res.attrs['n_neurons']} ({res.attrs['connectivity']}); "
+                                     f"fields of the {who}", font=dict(size=12))
+
+    def _write_readout(self, res):
+        a = res.attrs
+        lines = [f"asymmetry ||J_A|| / ||J||: <b>{float(res.asymmetry):.3f}</b>"]
+        if "asymmetry_rev" in res:
+            lines.append(f"asymmetry of J_rev {float(res.asymmetry_rev):.3f}, of J_irr {float(res.asymmetry_irr):.3f}; "
+                         f"||J_irr|| / ||J|| {float(res.norm_ratio_irr):.3f}")
+            lines.append(f"e_p network <b>{float(res.entropy_production_network):.3f}</b> / tau, "
+                         f"J_rev alone {float(res.entropy_production_rev):.3f} / tau")
+        else:
+            lines.append(f"J_rev, J_irr and the fields need d <= 2 (d = {a['dim']})")
+        if a["fields_of"] != "none":
+            lines.append(f"fields of the {a['fields_of']}: e_p = {float(res.entropy_production):.3f} / tau")
+        if not a["network_is_current"]:
+            lines.append(html.escape(f"(network fitted to {a['fitted_to']}: press Retrain)"))
+        if "entropy_production_target" in res:
+            lines.append("e_p against c: " + ", ".join(f"{c:.2f}: {e:.3f}" for c, e in
+                                                       zip(res.c.values, res.entropy_production_target.values)))
+        self.readout.value = "<br>".join(lines)
+

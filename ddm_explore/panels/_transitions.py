@@ -1,0 +1,259 @@
+"""Panel 4: attractor transitions on the ring of wells: cued recall and autonomous sequences."""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import ipywidgets as widgets
+import jax
+import numpy as np
+import plotly.graph_objects as go
+import xarray as xr
+
+from .. import analysis as _analysis
+from .. import inputs as _inputs
+from ..sdes import systems as _systems
+from ..simulate import simulate as _simulate
+from ._common import Panel, slider
+from ._plots import figure, gapped, widget
+from ._state import SYSTEMS, PanelState
+
+#: the target this panel drives
+SYSTEM = "ring_wells"
+#: one simulation per update: trial i starts in well i % K; small enough for about 0.1 s once compiled
+N_TRIALS = 8
+T_MAX = 40.0
+DT = 0.01
+RECORD_EVERY = 10
+#: when the cue switches on (time units tau)
+ONSET = 5.0
+#: well colours (index -1, in transit, is grey)
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+class TransitionPanel(Panel):
+    """Attractor transitions on the K-well ring (``ddm.systems.ring_wells``): cue a well for
+    input-driven recall, or raise the nonequilibrium strength c for autonomous sequences.
+
+    Every update simulates ``N_TRIALS`` trials of ``T_MAX`` time units, trial i starting in well
+    i % K, the cue (when one is chosen) a pulse of the chosen amplitude towards that well from
+    t = ``ONSET`` for the chosen duration (``ddm.inputs.cue``). It simulates the network when one
+    is fitted to the current target (``state.network_is_current``), else the target itself, and
+    says which. The c slider changes the shared target (the other panels follow).
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+    cue : ToggleButtons (one button per well, and "no cue");  amplitude, duration, c, radius :
+    FloatSlider;  seed : IntSlider;  use_ring : Button (make ring_wells the target)
+    readout : HTML (what was simulated, forward/backward transitions, recall accuracy)
+    figure : plotly FigureWidget
+        Latent paths with the wells, the well each trial is in over time (-1: in transit), and
+        the transition-count matrix.
+    result : xarray.Dataset
+        ``z``, ``u`` (trial, time, ...) from ``ddm.simulate``, the ``ddm.analysis.transitions``
+        variables (``labels``, ``counts``, ``n_forward``, ...) and, with a cue, those of
+        ``ddm.analysis.recall_accuracy`` (``recalled``, ``accuracy``, ...); ``simulated``
+        ("network" or "target") and the settings in attrs.
+
+    Examples
+    --------
+    >>> from ddm_explore.panels import PanelState, TransitionPanel
+    >>> tp = TransitionPanel(PanelState("ring_wells", c=0.0))
+    >>> tp.cue.value = 2
+    >>> tp.result.attrs["simulated"], tp.result.attrs["cue"], tp.result.counts.dims
+    ('target', 2, ('from_state', 'to_state'))
+    """
+
+    def __init__(self, state: PanelState | None = None):
+        super().__init__(state if state is not None else PanelState(SYSTEM))
+        params = SYSTEMS[SYSTEM]["params"]
+        self.cue = widgets.ToggleButtons(options=self._cue_options(4), value=-1, description="cue",
+                                         style=dict(button_width="64px"))
+        self.amplitude = slider("cue size", (0.0, 3.0, 0.1, 1.5), "ddm-cue-amplitude")
+        self.duration = slider("cue for", (0.5, 20.0, 0.5, 3.0), "ddm-cue-duration")
+        self.c = slider("c", params["c"], "ddm-transitions-c")
+        self.radius = slider("radius", (0.2, 0.8, 0.05, 0.45), "ddm-transitions-radius")
+        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed", continuous_update=False)
+        self.use_ring = widgets.Button(description="use ring_wells", icon="circle-o")
+        self.readout = widgets.HTML(value="")
+        for w, css in ((self.cue, "ddm-cue"), (self.seed, "ddm-transitions-seed"), (self.use_ring, "ddm-use-ring"),
+                       (self.readout, "ddm-transitions-readout")):
+            w.add_class(css)
+        self._syncing = False
+        self._runs = None
+        self._shape = None
+        self.figure = None
+        self.figure_box = widgets.Box()
+        self._sync_from_state()
+        for w in (self.cue, self.amplitude, self.duration, self.radius, self.seed):
+            w.observe(self._on_control, "value")
+        self.c.observe(self._on_c, "value")
+        self.use_ring.on_click(lambda _: self.run(self.state.set_target, SYSTEM))
+        self.state.observe(self._on_state, "target")
+        self.state.observe(self._on_state, "network")
+        self.run(self._draw)
+        controls = widgets.VBox([self.use_ring, self.cue, self.amplitude, self.duration, self.c, self.radius, self.seed,
+                                 self.readout])
+        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
+        self.widget.add_class("ddm-transitions")
+
+    # controls -----------------------------------------------------------------------------
+    @staticmethod
+    def _cue_options(K):
+        return [("none", -1)] + [(str(j), j) for j in range(K)]
+
+    def _sync_from_state(self):
+        """Show the shared target's c and K on the controls (without acting on them)."""
+        st = self.state
+        if st.system != SYSTEM:
+            return
+        self._syncing = True
+        try:
+            if self.c.value != st.params["c"]:
+                self.c.value = st.params["c"]
+            K = st.target.params["K"]
+            if len(self.cue.options) != K + 1:
+                self.cue.options = self._cue_options(K)
+                self.cue.value = -1
+        finally:
+            self._syncing = False
+
+    def _on_control(self, change):
+        if not self._syncing:
+            self.run(self._draw)
+
+    def _on_c(self, change):
+        if self._syncing:
+            return
+        if self.state.system != SYSTEM:
+            self._fail(ValueError(f"the c slider drives the ring_wells target, but the target is {self.state.system!r}: "
+                                  f"press 'use ring_wells' first"))
+            return
+        self.run(self.state.set_target, c=change["new"])
+
+    def _on_state(self, state):
+        self._sync_from_state()
+        self.run(self._draw)
+
+    # compute (library calls) ----------------------------------------------------------------
+    def _compute(self):
+        st = self.state
+        if st.system != SYSTEM:
+            raise ValueError(f"the transitions panel needs the target {SYSTEM!r}, got {st.system!r}: press 'use ring_wells'")
+        p = st.target.params
+        K = p["K"]
+        C = _systems.ring_centres(K=K, k=p["k"], h=p["h"])
+        use_net = st.network_is_current and st.net.input_dim == st.target.input_dim
+        system = st.net if use_net else st.target
+        cued = int(self.cue.value)
+        amplitude = float(self.amplitude.value) if cued >= 0 else 0.0
+        duration = float(self.duration.value)
+        radius = float(self.radius.value)
+        seed = int(self.seed.value)
+        # the same schedule shape with or without a cue: no recompilation when a cue is chosen
+        schedule = _inputs.cue(max(cued, 0), amplitude, ONSET, duration, centres=C)
+        tag = (id(system), cued, amplitude, duration, seed)
+        if self._runs is None or self._runs[0] != tag:  # the radius changes the analysis only
+            ds = _simulate(system, t_max=T_MAX, dt=DT, n_trials=N_TRIALS, key=jax.random.fold_in(st.key, seed),
+                           z0=C[np.arange(N_TRIALS) % K], inputs=schedule, record_every=RECORD_EVERY, progress=False)
+            self._runs = (tag, ds)
+        ds = self._runs[1]
+        parts = [ds, _analysis.transitions(ds.z, C, radius, min_transitions=0)]
+        notes = []
+        if cued >= 0:
+            with warnings.catch_warnings(record=True) as caught:  # sample-size notes go to the readout
+                warnings.simplefilter("always")
+                parts.append(_analysis.recall_accuracy(ds.z, C, radius, cued))
+            notes = [str(w.message) for w in caught]
+        res = xr.merge(parts, combine_attrs="override")
+        res["centres"] = (("state", "latent"), C, dict(long_name="well centres"))
+        res.attrs.update(ds.attrs)
+        res.attrs.update(simulated="network" if use_net else "target", system=st.target.name,
+                         system_params=str(st.target.params), cue=cued, cue_amplitude=amplitude,
+                         cue_onset=ONSET if cued >= 0 else float("nan"), cue_duration=duration if cued >= 0 else 0.0,
+                         radius=radius, seed=seed, n_trials=N_TRIALS, notes="; ".join(notes))
+        if use_net:
+            res.attrs.update(n_neurons=st.net.n_neurons, connectivity=st.net.connectivity)
+        return res
+
+    # draw -----------------------------------------------------------------------------------
+    def _draw(self):
+        res = self._compute()
+        K = res.sizes["state"]
+        if K != self._shape:
+            fig = self._new_figure(K)
+            self._fill(fig, res)
+            fig = widget(fig)
+            self.figure, self._shape = fig, K
+            self.figure_box.children = [fig]
+        else:
+            with self.figure.batch_update():
+                self._fill(self.figure, res)
+        self.result = res
+        self._write_readout(res)
+
+    def _new_figure(self, K):
+        fig = figure(3, titles=("latent paths and wells", "well of each trial (-1: in transit)", "transitions from -> to"))
+        fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(color="#888", width=1)), 1, 1)
+        fig.add_trace(go.Scatter(mode="lines", name="wells (radius)", line=dict(color="black", width=1, dash="dot")), 1, 1)
+        fig.add_trace(go.Scatter(mode="markers+text", name="centres", textposition="top center",
+                                 marker=dict(size=9, color=[COLOURS[j % len(COLOURS)] for j in range(K)])), 1, 1)
+        # discrete colours: -1 grey, well j its colour
+        levels = ["#dddddd"] + [COLOURS[j % len(COLOURS)] for j in range(K)]
+        scale = []
+        for i, col in enumerate(levels):
+            scale += [(i / len(levels), col), ((i + 1) / len(levels), col)]
+        fig.add_trace(go.Heatmap(name="well", colorscale=scale, zmin=-1.5, zmax=K - 0.5,
+                                 colorbar=dict(len=0.8, x=0.655, thickness=12, tickvals=list(range(-1, K)), title="well")), 1, 2)
+        fig.add_trace(go.Scatter(mode="lines", name="cue", fill="toself", fillcolor="rgba(255,215,0,0.25)",
+                                 line=dict(color="rgba(200,160,0,0.8)", width=1)), 1, 2)
+        fig.add_trace(go.Heatmap(name="counts", colorscale="Blues", texttemplate="%{z}", showscale=False), 1, 3)
+        fig.update_xaxes(title_text="z1", row=1, col=1)
+        fig.update_yaxes(title_text="z2", scaleanchor="x", row=1, col=1)
+        fig.update_xaxes(title_text="time (tau)", row=1, col=2)
+        fig.update_yaxes(title_text="trial", row=1, col=2)
+        fig.update_xaxes(title_text="to well", dtick=1, row=1, col=3)
+        fig.update_yaxes(title_text="from well", dtick=1, autorange="reversed", row=1, col=3)
+        fig.layout.meta = dict(panel="transitions")
+        return fig
+
+    def _fill(self, fig, res):
+        t = fig.data
+        z = res.z.values
+        C = res.centres.values
+        K = len(C)
+        r = float(res.attrs["radius"])
+        t[0].x, t[0].y = gapped(z[..., 0], z[..., 1])
+        angle = np.linspace(0.0, 2 * np.pi, 41)
+        circles = C[:, None, :] + r * np.stack([np.cos(angle), np.sin(angle)], -1)[None]  # (K, 41, 2)
+        t[1].x, t[1].y = gapped(circles[..., 0], circles[..., 1])
+        t[2].x, t[2].y, t[2].text = C[:, 0], C[:, 1], [str(j) for j in range(K)]
+        time = res.time.values
+        t[3].x, t[3].y, t[3].z = time, res.trial.values, res.labels.values
+        if res.attrs["cue"] >= 0:
+            on, off = res.attrs["cue_onset"], res.attrs["cue_onset"] + res.attrs["cue_duration"]
+            lo, hi = -0.5, res.sizes["trial"] - 0.5
+            t[4].x, t[4].y = [on, on, off, off, on], [lo, hi, hi, lo, lo]
+        else:
+            t[4].x, t[4].y = [], []
+        states = list(range(K))
+        t[5].x, t[5].y, t[5].z = states, states, res.counts.values
+        who = "network" if res.attrs["simulated"] == "network" else "target"
+        fig.layout.title = dict(text=f"simulated: {who}, {res.attrs['system_params']}", font=dict(size=12))
+
+    def _write_readout(self, res):
+        a = res.attrs
+        if a["simulated"] == "network":
+            who = f"<b>network</b> (N = {a['n_neurons']}, {a['connectivity']}, fitted to this target)"
+        else:
+            who = "<b>target</b> SDE (no network fitted to this target: press Retrain in the Train panel)"
+        parts = [f"transitions forward / backward around the ring: {int(res.n_forward)} / {int(res.n_backward)}; "
+                 f"net flux {float(res.net_flux):.3f} per trial and tau"]
+        if a["cue"] >= 0:
+            parts.append(f"recall of well {a['cue']}: {float(res.accuracy):.2f} of {a['n_trials']} trials "
+                         f"(chance {float(res.chance):.2f})")
+        if a["notes"]:
+            parts.append(f"note: {a['notes']}")
+        self.readout.value = "<br>".join([f"simulated: {who}"] + [html.escape(p) for p in parts])
