@@ -30,6 +30,40 @@ def plot_e1(ds) -> go.Figure:
     return fig
 
 
+def plot_e2(ds) -> go.Figure:
+    """E2: the two limit cycles (phase planes, the first 40 tau: the approach and a few turns), the Lorenz
+    attractor of target and network in 3-D, and z1 against time of both from one common start (chaos:
+    they separate, the attractor stays)."""
+    osc = [str(o) for o in ds.oscillator.values]
+    titles = [f"{o}: period {float(ds.period.sel(oscillator=o, system='network')):.2f} / "
+              f"{float(ds.period.sel(oscillator=o, system='target')):.2f}" for o in osc]
+    fig = make_subplots(rows=2, cols=3, specs=[[{}, {}, {"type": "scene", "rowspan": 2}], [{"colspan": 2}, None, None]],
+                        subplot_titles=titles + ["Lorenz-63 in a 3-D latent space", "Lorenz-63: z1 from one common start"],
+                        column_widths=[0.3, 0.3, 0.4], vertical_spacing=0.12)
+    styles = {"target": dict(color=TARGET_COLOUR, dash="dot"), "network": dict(color=NETWORK_COLOUR)}
+    for i, o in enumerate(osc, start=1):
+        for system in ("target", "network"):
+            z = ds.cycle_z.sel(oscillator=o, system=system, cycle_time=slice(None, 40.0))
+            fig.add_scatter(x=z.sel(plane=0).values, y=z.sel(plane=1).values, mode="lines", name=system,
+                            line=styles[system], legendgroup=system, showlegend=i == 1, row=1, col=i)
+        fig.update_xaxes(title_text="z1", row=1, col=i)
+        fig.update_yaxes(title_text="z2", row=1, col=i)
+    for system in ("target", "network"):
+        z = ds.lorenz_z.sel(system=system)
+        fig.add_scatter3d(x=z.sel(axis=0).values, y=z.sel(axis=1).values, z=z.sel(axis=2).values, mode="lines",
+                          line=dict(color=styles[system]["color"], width=2), name=system, legendgroup=system,
+                          showlegend=False, row=1, col=3)
+        fig.add_scatter(x=ds.lorenz_time.values, y=z.sel(axis=0).values, mode="lines", line=styles[system],
+                        name=system, legendgroup=system, showlegend=False, row=2, col=1)
+    fig.update_xaxes(title_text="time (tau)", row=2, col=1)
+    fig.update_yaxes(title_text="z1", row=2, col=1)
+    lam = ds.lyapunov
+    fig.update_layout(title=(f"E2 · limit cycles and chaos · Lorenz lambda_max target {float(lam.sel(system='target')):.2f}, "
+                             f"network {float(lam.sel(system='network')):.2f} (reference {ds.attrs['lyapunov_reference']})"),
+                      scene=dict(xaxis_title="z1", yaxis_title="z2", zaxis_title="z3"), height=700, width=1200)
+    return fig
+
+
 def plot_symmetric_vs_asymmetric(ds) -> go.Figure:
     """Latent trajectories of the asymmetric and the symmetric (Hopfield-type) fit to Van der Pol."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
@@ -67,8 +101,9 @@ def plot_e3(ds) -> go.Figure:
 
 
 def plot_e4(ds) -> go.Figure:
-    """E4: forward and backward transitions around the ring, and mean cycle time, against c."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["transitions around the ring", "mean cycle time"])
+    """E4: forward and backward transitions around the ring, the net flux and the mean cycle time
+    (log axis: without a current it is effectively infinite), against c."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=["transitions around the ring", "net flux", "mean cycle time"])
     c = ds.c.values
     for system, colour in (("target", TARGET_COLOUR), ("network", NETWORK_COLOUR)):
         r = ds.sel(system=system)
@@ -76,12 +111,16 @@ def plot_e4(ds) -> go.Figure:
                         line=dict(color=colour), row=1, col=1)
         fig.add_scatter(x=c, y=r.n_backward.values, mode="lines+markers", name=f"{system} backward",
                         line=dict(color=colour, dash="dash"), row=1, col=1)
-        fig.add_scatter(x=c, y=r.mean_cycle_time.values, mode="lines+markers", name=f"{system} cycle time",
+        fig.add_scatter(x=c, y=r.net_flux.values, mode="lines+markers", name=f"{system} net flux",
                         line=dict(color=colour), showlegend=False, row=1, col=2)
+        fig.add_scatter(x=c, y=r.mean_cycle_time.values, mode="lines+markers", name=f"{system} cycle time",
+                        line=dict(color=colour), showlegend=False, row=1, col=3)
     fig.update_xaxes(title_text="rotational current c")
     fig.update_yaxes(title_text="count", row=1, col=1)
-    fig.update_yaxes(title_text="tau", row=1, col=2)
-    fig.update_layout(title="E4 · episodic sequences from a nonequilibrium current", height=420, width=1000)
+    fig.update_yaxes(title_text="1/tau", row=1, col=2)
+    fig.update_yaxes(title_text="tau", type="log", row=1, col=3)
+    fig.update_layout(title=(f"E4 · episodic sequences from a nonequilibrium current ({ds.attrs['n_trials']} trials x "
+                             f"{ds.attrs['t_max']:g} tau)"), height=420, width=1200)
     return fig
 
 
@@ -108,6 +147,7 @@ def registry() -> dict:
 
     return {
         "e1_embedding": (paper.e1_embedding, plot_e1),
+        "e2_nonequilibrium_chaos": (paper.e2_nonequilibrium_chaos, plot_e2),
         "symmetric_vs_asymmetric": (paper.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
         "e3_associative_memory": (paper.e3_associative_memory, plot_e3),
         "e4_episodic_sequences": (paper.e4_episodic_sequences, plot_e4),
