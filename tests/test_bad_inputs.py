@@ -66,6 +66,14 @@ CASES = [
     ("piecewise pieces", lambda: ddm.inputs.piecewise([1.0], [[0.0]]), r"`values` must hold len\(breaks\) \+ 1 = 2"),
     ("piecewise order", lambda: ddm.inputs.piecewise([2.0, 1.0], [[0.0], [1.0], [2.0]]), r"`breaks` must be strictly increasing"),
     ("load missing file", lambda: ddm.load("/nonexistent/net.ddm"), r"`path` does not name a file"),
+    ("D not positive definite (irreversibility)",
+     lambda: ddm.analysis.irreversibility(_sde(diffusion=np.array([[1.0, 0.0], [0.0, 0.0]])), n_grid=10),
+     r"diffusion matrix must be positive definite"),
+    ("D not positive definite (linear)", lambda: ddm.analysis.linear_irreversibility(np.eye(2), -np.eye(2)),
+     r"`D` must be symmetric positive definite, got eigenvalues \[-1.0, -1.0\]"),
+    ("theta bool", lambda: _sde(drift=lambda z, u, th: -z, theta={"on": True}), r"`theta` values must be numbers"),
+    ("theta not a pytree of numbers", lambda: _sde(drift=lambda z, u, th: -z, theta={"rate": "fast"}),
+     r"`drift` failed when called as f\(z, u, theta\)|`theta`"),
 ]
 
 

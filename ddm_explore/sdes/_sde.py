@@ -31,7 +31,10 @@ def _to_leaf(v):
         raise ValueError(f"`theta` values must be numbers or arrays, got the bool {v!r}: pass a static choice through the function instead")
     if isinstance(v, (int, float, np.integer, np.floating)) or (isinstance(v, np.ndarray) and v.dtype.kind in "fiu"):
         return jnp.asarray(v, jnp.float32)
-    return v
+    if isinstance(v, jax.Array) or hasattr(v, "shape") and hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "fiuc":
+        return v
+    raise ValueError(f"`theta` values must be numbers or numeric arrays (they are traced), got {_show(v)}: "
+                     f"pass a static choice (a string, a flag) by choosing the function instead")
 
 
 class _Static:
@@ -127,12 +130,7 @@ class SDE:
         else:
             object.__setattr__(self, "input_region", None)
         if self.theta is not None:
-            try:
-                theta = jax.tree_util.tree_map(_to_leaf, self.theta)
-            except ValueError:
-                raise
-            except Exception as err:
-                raise ValueError(f"`theta` must be a pytree of numbers and arrays (e.g. a dict), got {_show(self.theta)}: {err}") from err
+            theta = jax.tree_util.tree_map(_to_leaf, self.theta)
             object.__setattr__(self, "theta", theta)
         if not callable(self.diffusion):
             g0 = as_array("diffusion", self.diffusion, shape=(d, m))
