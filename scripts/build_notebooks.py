@@ -104,6 +104,141 @@ print(ds.attrs["check"])"""),
     show("plot_e1(ds).show()"),
 ]
 
+NOTEBOOKS["02_e2_cycles_and_chaos"] = [
+    md("""# 02 · E2 — Limit cycles and chaos
+
+**What it shows:** rate networks carry dynamics that no equilibrium (gradient) system has. Two limit cycles,
+Van der Pol (mu = 1) and Stuart–Landau (mu = 1, omega = 1, shear b = 0.5, so the frequency depends on the
+amplitude), each embedded in a 256-neuron network: the period and amplitude of the network's noise-free
+cycle against the target's. Then the Lorenz-63 attractor in the 3-D latent space of a 512-neuron network,
+fitted on the occupation measure of target runs: the attractor's geometry (state-space divergence D_stsp)
+and power spectrum (Hellinger distance D_H), each against the floor between independent target runs, and
+the largest Lyapunov exponent of the noise-free network's full 512-dimensional flow, in Lorenz's original
+time units, against the known 0.906. **Time:** about 60 s of CPU time on 2 cores (longer on a shared machine)."""),
+    code("""import jax
+from ddm_explore import paper
+from ddm_explore.panels.paper_figures import plot_e2
+
+ds = paper.e2_nonequilibrium_chaos(key=jax.random.key(0))
+print(ds.attrs["check"])"""),
+    md("""The cycles: both runs start at z = (1, 0) without noise; period and amplitude (half the peak-to-peak
+range of z1) are measured on the second half of 160 tau."""),
+    code("""for o in ds.oscillator.values:
+    sel = ds.sel(oscillator=o)
+    print(f"{o:>14}: period target {float(sel.period.sel(system='target')):.3f}, "
+          f"network {float(sel.period.sel(system='network')):.3f}; amplitude target "
+          f"{float(sel.amplitude.sel(system='target')):.3f}, network {float(sel.amplitude.sel(system='network')):.3f}; "
+          f"eps_f = {float(sel.cycle_eps_f):.1e}")"""),
+    md("""Lorenz-63 is chaotic: two runs that differ in the last bit of one number part after a few Lyapunov
+times (the lower-left panel of the figure shows it for target against network). So these numbers change
+with the CPU's floating-point details, while their statistics do not: the next cell's output is not
+compared by nbval; the check line above holds the verdicts against the stated thresholds."""),
+    show("""print(f"held-out eps_f = {float(ds.lorenz_eps_f):.1e} (on the occupation measure)")
+for name in ("D_stsp", "D_H"):
+    print(f"{name}: network {float(ds[name].sel(comparison='network')):.4f}, "
+          f"floor {float(ds[name].sel(comparison='floor')):.4f} (mean over 3 target runs)")
+for system in ("target", "network"):
+    print(f"lambda_max {system}: {float(ds.lyapunov.sel(system=system)):.3f} "
+          f"+- {float(ds.lyapunov_sem.sel(system=system)):.3f} per original time unit (reference 0.906)")"""),
+    show("plot_e2(ds).show()"),
+    md("""## What to try
+
+- Another draw: `paper.e2_nonequilibrium_chaos(key=jax.random.key(1))`. The cycle ratios stay at 1.000;
+  the Lorenz numbers move within their sampling error and the verdicts hold.
+- Break it: `paper.e2_nonequilibrium_chaos(key=jax.random.key(0), n_neurons=4, lorenz_neurons=8)`: too few
+  neurons to carry the drift; the check line says FAIL.
+- A relaxation oscillator: fit `ddm.systems.van_der_pol(mu=3.0)` with `ddm.fit` and compare
+  `ddm.analysis.limit_cycle` of target and network runs (notebook 00 shows the calls). How many
+  neurons does the sharper cycle need?
+- Where does chaos begin? `ddm.analysis.lyapunov_exponent(ddm.systems.lorenz63(rho=rho), key=jax.random.key(0),
+  t_max=500.0, dt=0.05)` for rho from 10 to 30 (target only, a few seconds each): where does the
+  exponent turn positive?
+- Symmetric connectivity cannot carry any of this: notebook 06."""),
+]
+
+NOTEBOOKS["03_e3_associative_memory"] = [
+    md("""# 03 · E3 — Associative memory: cued recall
+
+**What it shows:** four memories as wells on a ring, `V = k (|z|^2 - 1)^2 - h Re((z1 + i z2)^4)` with drift
+`f = -grad V + u` and noise D = 0.1, embedded in a 128-neuron network. Each trial starts in one memory; a
+cue pulse (the input u, pointing at a memory, from t = 1 for a duration of 2 or 5 tau) tilts the landscape;
+recall is where the state sits 5 tau after the cue. Recall accuracy rises from chance (1/4) to nearly 1
+with the cue amplitude, the same for target and network. 64 trials per cell in a balanced design (every
+start with every cued memory); target and network are driven by the same noise draws, so their
+difference measures the network's dynamics, not sampling noise. **Time:** about 35 s of CPU time on 2 cores
+(longer on a shared machine)."""),
+    code("""import jax
+from ddm_explore import paper
+from ddm_explore.panels.paper_figures import plot_e3
+
+ds = paper.e3_associative_memory(key=jax.random.key(0))
+print(ds.attrs["check"])"""),
+    code("""print(f"network eps_f = {float(ds.eps_f):.1e}")
+for dur in ds.duration.values:
+    for amp in ds.amplitude.values:
+        acc = ds.accuracy.sel(duration=dur, amplitude=amp)
+        print(f"cue {float(dur):g} tau, amplitude {float(amp):.1f}: target {100 * float(acc.sel(system='target')):3.0f}%, "
+              f"network {100 * float(acc.sel(system='network')):3.0f}%")"""),
+    show("plot_e3(ds).show()"),
+    md("""## What to try
+
+- Independent noise for target and network: `ddm.analysis.recall_sweep(..., paired=False)` (the call is in
+  `paper.e3_associative_memory`). The two curves now also differ by sampling noise (the binomial
+  standard error of one cell is up to 6 percentage points at 64 trials).
+- Shallower wells: `ddm.systems.ring_wells(c=0.0, D=0.1, h=0.15)` in `recall_sweep`. Does a weaker cue
+  suffice? What happens to the zero-cue score?
+- More noise: `paper.e3_associative_memory(key=jax.random.key(0), D=0.2)`. Which part of the check
+  breaks first?
+- Break it: `paper.e3_associative_memory(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
+]
+
+NOTEBOOKS["04_e4_episodic_sequences"] = [
+    md("""# 04 · E4 — Episodic sequences from a nonequilibrium current
+
+**What it shows:** the same four wells on a ring, plus a rotational current around the ring's centre:
+`f = -grad V + c R z` (R the 90-degree rotation), noise D = 0.15 and no input. With c = 0 the dynamics
+are reversible and the state hops between neighbouring memories as often clockwise as anticlockwise;
+with c > 0 it visits them in order, anticlockwise: an autonomous sequence. A 128-neuron network is fitted
+to the target at each c and both are simulated with independent noise, 64 trials x 400 tau each; the
+check compares forward and backward transitions and the transition rates. (The drift
+`-(I + c R) grad V` would not do this: its current circulates along the level sets of V, around each
+well, with no net flux around the ring. Notebook 05 uses it for the irreversibility decomposition.)
+**Time:** about 45 s of CPU time on 2 cores (longer on a shared machine)."""),
+    code("""import jax
+import plotly.graph_objects as go
+import ddm_explore as ddm
+from ddm_explore import paper
+from ddm_explore.panels.paper_figures import plot_e4
+
+ds = paper.e4_episodic_sequences(key=jax.random.key(0))
+print(ds.attrs["check"])"""),
+    code("""for c in ds.c.values:
+    for system in ("target", "network"):
+        r = ds.sel(c=c, system=system)
+        cycle = f", mean cycle time {float(r.mean_cycle_time):.0f} tau" if c > 0 else ""
+        print(f"c = {c:.1f} {system:>7}: {int(r.n_forward):4d} forward, {int(r.n_backward):3d} backward, "
+              f"rate {float(r.transition_rate):.3f} / tau{cycle}")"""),
+    show("plot_e4(ds).show()"),
+    md("""One trial of the target at c = 0 and at c = 0.4, the well it is in over time (-1: between wells):"""),
+    show("""C = ddm.systems.ring_centres(K=4)
+fig = go.Figure()
+for c in (0.0, 0.4):
+    run = ddm.simulate(ddm.systems.ring_wells(c=c, D=0.15), t_max=300.0, dt=0.01, key=jax.random.key(1),
+                       z0=C[0], record_every=10, progress=False)
+    labels = ddm.analysis.attractor_labels(run.z, C, radius=0.45).isel(trial=0)
+    fig.add_scatter(x=labels.time.values, y=labels.values, mode="lines", name=f"c = {c}", line_shape="hv")
+fig.update_layout(xaxis_title="time (tau)", yaxis_title="memory", height=320, width=900).show()"""),
+    md("""## What to try
+
+- More noise: `paper.e4_episodic_sequences(key=jax.random.key(0), D=0.1)` and `D=0.2`. How do the number
+  of transitions and the forward/backward ratio change? (METHOD.md E4 lists 363 / 3 at D = 0.1 and
+  1206 / 58 at D = 0.15 for c = 0.4.)
+- A reversed sequence: `cs=(0.0, -0.4)`. Which way round does the state go now, and what does the check
+  line say?
+- Cycle time against c: `cs=(0.2, 0.3, 0.4, 0.6)` and `ds.mean_cycle_time`.
+- Break it: `paper.e4_episodic_sequences(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
+]
+
 NOTEBOOKS["05_e5_decompositions"] = [
     md("""# 05 · E5 — Irreversibility: reversible and irreversible drift, entropy production
 
