@@ -205,7 +205,6 @@ check compares forward and backward transitions and the transition rates. (The d
 well, with no net flux around the ring. Notebook 05 uses it for the irreversibility decomposition.)
 **Time:** about 45 s of CPU time on 2 cores (longer on a shared machine)."""),
     code("""import jax
-import plotly.graph_objects as go
 import ddm_explore as ddm
 from ddm_explore import paper
 from ddm_explore.panels.paper_figures import plot_e4
@@ -219,15 +218,20 @@ print(ds.attrs["check"])"""),
         print(f"c = {c:.1f} {system:>7}: {int(r.n_forward):4d} forward, {int(r.n_backward):3d} backward, "
               f"rate {float(r.transition_rate):.3f} / tau{cycle}")"""),
     show("plot_e4(ds).show()"),
-    md("""One trial of the target at c = 0 and at c = 0.4, the well it is in over time (-1: between wells):"""),
-    show("""C = ddm.systems.ring_centres(K=4)
-fig = go.Figure()
-for c in (0.0, 0.4):
+    md("""One trial of the target at c = 0 and at c = 0.4 (same noise draws): the last memory visited, over
+time. Memories are numbered anticlockwise, so with the current the sequence reads 0, 1, 2, 3, 0, ..."""),
+    show("""from plotly.subplots import make_subplots
+
+C = ddm.systems.ring_centres(K=4)
+fig = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=["c = 0", "c = 0.4"])
+for row, c in enumerate((0.0, 0.4), start=1):
     run = ddm.simulate(ddm.systems.ring_wells(c=c, D=0.15), t_max=300.0, dt=0.01, key=jax.random.key(1),
                        z0=C[0], record_every=10, progress=False)
-    labels = ddm.analysis.attractor_labels(run.z, C, radius=0.45).isel(trial=0)
-    fig.add_scatter(x=labels.time.values, y=labels.values, mode="lines", name=f"c = {c}", line_shape="hv")
-fig.update_layout(xaxis_title="time (tau)", yaxis_title="memory", height=320, width=900).show()"""),
+    last = ddm.analysis.transitions(run.z, C, radius=0.45, min_transitions=0).last_state.isel(trial=0)
+    fig.add_scatter(x=last.time.values, y=last.values, mode="lines", line_shape="hv", showlegend=False, row=row, col=1)
+    fig.update_yaxes(title_text="memory", tickvals=[0, 1, 2, 3], row=row, col=1)
+fig.update_xaxes(title_text="time (tau)", row=2, col=1)
+fig.update_layout(height=420, width=900).show()"""),
     md("""## What to try
 
 - More noise: `paper.e4_episodic_sequences(key=jax.random.key(0), D=0.1)` and `D=0.2`. How do the number

@@ -89,11 +89,14 @@ def plot_e3(ds) -> go.Figure:
     fig = go.Figure()
     dashes = ["solid", "dash", "dot", "dashdot"]
     for j, dur in enumerate(ds.duration.values):
-        for system, colour in (("target", TARGET_COLOUR), ("network", NETWORK_COLOUR)):
-            acc = ds.accuracy.sel(system=system, duration=dur)
-            err = ds.accuracy_se.sel(system=system, duration=dur)
-            fig.add_scatter(x=ds.amplitude.values, y=acc.values, error_y=dict(array=err.values), mode="lines+markers",
-                            name=f"{system}, cue {float(dur):g} tau", line=dict(color=colour, dash=dashes[j % 4]))
+        # target: open markers with error bars; network: a line through them (paired runs often coincide)
+        acc, err = ds.accuracy.sel(system="target", duration=dur), ds.accuracy_se.sel(system="target", duration=dur)
+        fig.add_scatter(x=ds.amplitude.values, y=acc.values, error_y=dict(array=err.values, color=TARGET_COLOUR),
+                        mode="markers", name=f"target, cue {float(dur):g} tau",
+                        marker=dict(color=TARGET_COLOUR, size=12, symbol=["circle-open", "square-open"][j % 2]))
+        fig.add_scatter(x=ds.amplitude.values, y=ds.accuracy.sel(system="network", duration=dur).values,
+                        mode="lines", name=f"network, cue {float(dur):g} tau",
+                        line=dict(color=NETWORK_COLOUR, dash=dashes[j % 4]))
     fig.add_hline(y=float(ds.chance), line_dash="dot", annotation_text="chance")
     fig.update_layout(title="E3 · associative recall", xaxis_title="cue amplitude", yaxis_title="recall accuracy",
                       yaxis_range=[0, 1.05], height=420, width=700)
