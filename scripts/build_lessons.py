@@ -1,0 +1,371 @@
+"""Write and execute the classroom lessons (committed with outputs; nbval re-checks them).
+
+    .venv/bin/python scripts/build_lessons.py          # all three
+    .venv/bin/python scripts/build_lessons.py L2       # those whose name starts so
+
+Each lesson: learning goals, a short worked story, a live panel, exercises whose solutions sit in
+collapsed cells (they run, so nbval checks them too). Aimed at students who know basic Python
+(numpy, a for loop, a function) but neither JAX nor SDEs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build_notebooks import NB, code, collapsed, md, show, write  # noqa: E402
+
+LESSONS: dict[str, list] = {}
+
+
+def exercise(n: int, text: str, solution: str) -> list:
+    return [md(f"### Exercise {n}\n\n{text}\n\n*The solution is in the collapsed cell below "
+               "(click the three dots to open it). Try first!*"),
+            code("# your answer here\n"),
+            collapsed(solution)]
+
+
+# ---------------------------------------------------------------------------------------------
+LESSONS["L1_stochastic_dynamics"] = [
+    md("""# Lesson 1 · Stochastic dynamics: drift, noise, and where a system spends its time
+
+**Learning goals.** After this lesson you can
+1. read a stochastic differential equation (SDE) `dz = f(z) dt + g dW` as *a deterministic push
+   plus random kicks*;
+2. simulate one with the Euler–Maruyama method, by hand in numpy and with `ddm.simulate`;
+3. predict the stationary histogram of a gradient system, `p(z) ∝ exp(-V(z) / D)`, and check it;
+4. tell an equilibrium (reversible) system from a nonequilibrium one that circulates.
+
+**You need:** basic Python and numpy. **Time:** about 30 s to run, 45 minutes to work through."""),
+    md("""## 1. A ball in a double well, shaken
+
+The drift `f(z) = z - z^3 = -V'(z)` pushes `z` downhill in the potential `V(z) = z^4/4 - z^2/2`,
+which has two valleys (wells) at `z = -1` and `z = +1`. Noise of intensity `s` kicks it:
+`dz = (z - z^3) dt + sqrt(2 s) dW`. Without noise the ball stays in its valley forever; with
+noise it sometimes hops over the hill at `z = 0`."""),
+    code("""import jax
+import numpy as np
+import plotly.graph_objects as go
+import ddm_explore as ddm
+
+sde = ddm.systems.double_well(s=0.1)
+print(sde)
+print("drift at z = -1.5, 0.5, 1.0:", [round(float(sde.latent_drift(np.array([z]))[0]), 3) for z in (-1.5, 0.5, 1.0)])"""),
+    md("""## 2. Euler–Maruyama by hand
+
+Time is cut into steps of length `dt`. Each step adds the drift times `dt` and a Gaussian kick
+with standard deviation `sqrt(2 s dt)` (noise grows like the *square root* of time):
+`z[n+1] = z[n] + f(z[n]) dt + sqrt(2 s dt) * N(0, 1)`."""),
+    code("""rng = np.random.default_rng(0)
+dt, n_steps, s = 0.01, 20_000, 0.1
+z = np.empty(n_steps + 1)
+z[0] = 1.0
+for n in range(n_steps):
+    z[n + 1] = z[n] + (z[n] - z[n] ** 3) * dt + np.sqrt(2 * s * dt) * rng.normal()
+t = np.arange(n_steps + 1) * dt
+print(f"fraction of time in the right well (z > 0): {np.mean(z > 0):.2f}")"""),
+    show("""go.Figure(go.Scatter(x=t[::10], y=z[::10], mode="lines", line=dict(width=1))).update_layout(
+    xaxis_title="time", yaxis_title="z", height=280, margin=dict(t=20, b=40), template="plotly_white")"""),
+    md("""## 3. Many trajectories at once, and the stationary histogram
+
+`ddm.simulate` runs the same scheme for many trials in parallel (in JAX). Every random draw takes
+an explicit `key`: the same key gives the same numbers. For a gradient system with diffusion
+coefficient `D = s` the stationary density is the Boltzmann distribution
+`p(z) ∝ exp(-V(z) / s)`. Let us check it: the total-variation distance between the histogram
+and the formula should be small."""),
+    code("""ds = ddm.simulate(sde, t_max=400.0, dt=0.01, n_trials=64, key=jax.random.key(0), record_every=20, progress=False)
+samples = ds.z.sel(time=slice(50.0, None)).values.ravel()   # drop the first 50 time units
+edges = np.linspace(-2, 2, 41)
+centres = 0.5 * (edges[1:] + edges[:-1])
+width = edges[1] - edges[0]
+hist, _ = np.histogram(samples, bins=edges, density=True)
+boltzmann = np.exp(-(centres**4 / 4 - centres**2 / 2) / 0.1)
+boltzmann /= boltzmann.sum() * width
+tv = 0.5 * np.sum(np.abs(hist - boltzmann)) * width
+print(f"{samples.size} samples; total variation histogram vs exp(-V/s) = {tv:.2f} (< 0.1: {tv < 0.1})")"""),
+    show("""fig = go.Figure([go.Bar(x=centres, y=hist, name="simulation", opacity=0.6),
+                 go.Scatter(x=centres, y=boltzmann, name="exp(-V/s), normalised", line=dict(color="black"))])
+fig.update_layout(xaxis_title="z", yaxis_title="density", height=300, template="plotly_white", margin=dict(t=20))"""),
+    md("""## 4. Live: move the sliders
+
+The panel below runs the same library calls. Change the noise `s` and watch the sample paths and
+the histogram: at small `s` the paths stay in one well for a long time; at large `s` the two
+wells merge into one broad bump. Switch the system to `ornstein_uhlenbeck` and raise `w`: the
+arrows start to rotate."""),
+    code("""from ddm_explore.panels import PanelState, Playground
+
+playground = Playground(PanelState("double_well"))"""),
+    show("playground"),
+    md("""## 5. Equilibrium or not?
+
+In the double well the net flow of probability is zero: every hop to the right is balanced by a
+hop to the left (detailed balance, *reversibility*). The rotational Ornstein–Uhlenbeck process
+`dz = -A z dt + s dW` with `A = [[1, -w], [w, 1]]` is different: for `w > 0` probability
+*circulates* around the origin forever. Its stationary histogram does not show that (it is the
+same Gaussian for every `w`!), but its trajectories and its entropy production `2 w^2` do."""),
+    code("""for w in (0.0, 1.0):
+    ep = ddm.analysis.irreversibility(ddm.systems.ornstein_uhlenbeck(w=w, s=0.5), n_grid=40)
+    e_p = round(float(ep.entropy_production), 2) + 0.0   # + 0.0: a rounding error never prints as -0.00
+    print(f"w = {w}: entropy production = {e_p:.2f} (exact 2 w^2 = {2 * w * w:.2f})")"""),
+    md("## Exercises"),
+    *exercise(1, """Kramers' law says a particle escapes a well at rate
+`k ≈ sqrt(2) / (2 pi) exp(-1 / (4 s))` (`ddm.systems.kramers_rate(s)`). Simulate 32 trials of
+400 time units at `s = 0.1` and `s = 0.15`, measure the escape rates with
+`ddm.analysis.transitions(z, centres, radius)` (centres `[[-1], [1]]`, radius 0.5), and compare.""",
+               """centres = np.array([[-1.0], [1.0]])
+for s in (0.1, 0.15):
+    run = ddm.simulate(ddm.systems.double_well(s=s), t_max=400.0, dt=0.01, n_trials=32, key=jax.random.key(1),
+                       record_every=10, progress=False)
+    tr = ddm.analysis.transitions(run.z, centres, 0.5)
+    rate = float(tr.escape_rate.mean())
+    kramers = ddm.systems.kramers_rate(s)
+    print(f"s = {s}: measured escape rate {rate:.3f}, Kramers {kramers:.3f}, ratio {rate / kramers:.1f} (about 1)")"""),
+    *exercise(2, """For the rotational OU process (`w = 1`, `s = 0.5`) estimate the stationary covariance from a
+simulation (`np.cov` of the states after a transient) and compare it with the exact solution of
+the Lyapunov equation, `ddm.systems.ou_stationary_covariance(A, g)`. Does the rotation change it?""",
+               """ou = ddm.systems.ornstein_uhlenbeck(w=1.0, s=0.5)
+run = ddm.simulate(ou, t_max=200.0, dt=0.01, n_trials=64, key=jax.random.key(2), record_every=10, progress=False)
+states = run.z.sel(time=slice(20.0, None)).values.reshape(-1, 2)
+estimate = np.cov(states.T)
+exact = ddm.systems.ou_stationary_covariance(np.array([[1.0, -1.0], [1.0, 1.0]]), 0.5 * np.eye(2))
+print("simulated covariance:", np.round(estimate, 2).tolist())
+print("exact (s^2/2) I:     ", np.round(exact, 3).tolist())
+print("No: the rotation runs along the circles of equal density, so the histogram is the same for every w.")"""),
+    md("""## What to remember
+- An SDE = drift (deterministic push) + diffusion (random kicks); Euler–Maruyama is the simplest
+  way to simulate it.
+- Gradient systems settle into `exp(-V/D)`; noise sets how often they hop between wells.
+- Nonequilibrium systems circulate: you see it in trajectories and entropy production, not in the
+  histogram. **Next:** Lesson 2 teaches a neural network to reproduce such dynamics."""),
+]
+
+# ---------------------------------------------------------------------------------------------
+LESSONS["L2_training_a_network"] = [
+    md("""# Lesson 2 · Teaching a recurrent network a dynamical system
+
+**Learning goals.** After this lesson you can
+1. write down a continuous-time rate network `dx = (-x + J tanh(x) + b) dt + noise`;
+2. explain *drift–diffusion matching*: choose `J` so that, inside a low-dimensional subspace
+   (the latent space), the network's drift equals a target's drift, `f(z)`;
+3. measure the fit with the held-out relative error `eps_f` and see how it falls with network size;
+4. explain why a symmetric (Hopfield-type) network cannot oscillate, while an asymmetric one can.
+
+**You need:** Lesson 1. **Time:** about 60 s to run, 45 minutes to work through."""),
+    md("""## 1. The idea in one paragraph
+
+N neurons have firing-rate variables `x` (a vector of length N). A d-dimensional latent state
+`z` is read out as `z = M^T x / N` (M is a fixed N x d matrix). If the connectivity is
+low-rank, `J = M W^T`, the network's flow stays on the plane `x = x0 + M z` and the latent state
+obeys `dz/dt = W^T tanh(x0 + M z) + ...`: a sum of N tanh "features" of z. Choosing W so that
+this sum equals the target drift `f(z)` at many sample points is a linear least-squares problem,
+solved exactly in milliseconds. That is drift–diffusion matching for the drift; the noise is
+matched the same way."""),
+    code("""import jax
+import numpy as np
+import plotly.graph_objects as go
+import ddm_explore as ddm
+
+sde = ddm.systems.van_der_pol(mu=1.0, sigma=0.1)   # an oscillator: a limit cycle, not a fixed point
+for n in (8, 32, 128):
+    net, report = ddm.fit(sde, n, key=jax.random.key(0), progress=False)
+    print(f"N = {n:4d}: eps_f = {float(report.eps_f):.3f}")"""),
+    md("""The error falls fast with N: 8 tanh features are too few to draw the Van der Pol flow, 128
+are plenty. Now run the N = 128 network *in all its neurons*, noise off, and read out z."""),
+    code("""run = ddm.simulate(net, t_max=40.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.key(1), record_every=10,
+                   record_neurons=True, deterministic=True, progress=False)
+ref = ddm.simulate(sde, t_max=40.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.key(1), record_every=10,
+                   deterministic=True, progress=False)
+gap = float(np.abs(run.z - ref.z).max())
+print(f"largest latent difference over 40 time units: {gap:.2f} (the cycle spans about 4)")"""),
+    show("""fig = go.Figure([go.Scatter(x=ref.z[0, :, 0], y=ref.z[0, :, 1], name="target", line=dict(color="black")),
+                 go.Scatter(x=run.z[0, :, 0], y=run.z[0, :, 1], name="network readout", line=dict(dash="dash"))])
+fig.update_layout(xaxis_title="z1", yaxis_title="z2", height=320, width=420, template="plotly_white", margin=dict(t=20))"""),
+    show("""go.Figure(go.Heatmap(z=np.tanh(run.x[0, :, :40].values.T), x=run.time.values, colorscale="RdBu",
+                      colorbar=dict(title="tanh(x)"))).update_layout(
+    xaxis_title="time", yaxis_title="neuron", height=280, template="plotly_white", margin=dict(t=20))"""),
+    md("""Each neuron's rate is a smooth, periodic signal: the oscillation lives in the population,
+not in any single neuron.
+
+## 2. Live: train and compare
+
+Choose the network size, connectivity and noise model, press **Retrain**, and see the target and
+network drift fields, the error map and the trajectories. `low_rank` uses the closed form (instant);
+`full` and `symmetric` run the optimiser with a progress bar."""),
+    code("""from ddm_explore.panels import PanelState, TrainPanel, TrajectoryPanel
+
+state = PanelState("van_der_pol")
+state.retrain(128)
+train, trajectories = TrainPanel(state), TrajectoryPanel(state)"""),
+    show("train"),
+    show("trajectories"),
+    md("""## 3. Why symmetric networks cannot do this
+
+If `J` is symmetric, the network has an energy (Lyapunov) function that can only go down along
+trajectories, so it must settle at a fixed point: no cycles, no chaos. The asymmetry index
+`||J_A|| / ||J||` (0 for symmetric J) measures how far from that a network is."""),
+    code("""print(f"asymmetry index of the fitted low-rank J: {ddm.analysis.asymmetry_index(net.J):.2f}")"""),
+    md("## Exercises"),
+    *exercise(1, """Fit networks with `connectivity="symmetric"` (32 neurons, `steps=150`) and simulate them
+noise-free from `z0 = [1, 0]` for 60 time units. What are `eps_f`, the asymmetry index, and the
+spread of `z1` over the last 20 time units? Compare with the low-rank network.""",
+               """sym, sym_report = ddm.fit(sde, 32, key=jax.random.key(0), connectivity="symmetric", steps=150, progress=False)
+sym_run = ddm.simulate(sym, t_max=60.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.key(1), record_every=10,
+                       deterministic=True, progress=False)
+late = sym_run.z.sel(time=slice(40.0, None))[0, :, 0]
+print(f"symmetric: eps_f = {float(sym_report.eps_f):.1f} (large), asymmetry index = {ddm.analysis.asymmetry_index(sym.J):.1f}, "
+      f"spread of z1 late = {float(late.std()):.2f} (settled: {float(late.std()) < 0.05})")
+print("The symmetric network settles at a fixed point: its energy function forbids the cycle.")"""),
+    *exercise(2, """The closed form also matches the *noise*: `report.eps_D` is the relative error of the
+diffusion matrix. Fit the Van der Pol target with `sigma = 0.3` and N = 64, and print `eps_f`
+and `eps_D`. Then simulate 64 noisy trials of network and target for 100 time units and compare
+the standard deviation of `z1` (after a transient of 20).""",
+               """noisy = ddm.systems.van_der_pol(mu=1.0, sigma=0.3)
+nnet, nrep = ddm.fit(noisy, 64, key=jax.random.key(3), progress=False)
+print(f"eps_f = {float(nrep.eps_f):.3f}, eps_D = {float(nrep.eps_D):.3f}")
+spread = []
+for system in (noisy, nnet):
+    r = ddm.simulate(system, t_max=100.0, dt=0.01, n_trials=64, key=jax.random.key(4), record_every=10, progress=False)
+    spread.append(float(r.z.sel(time=slice(20.0, None))[..., 0].std()))
+print(f"std of z1: target {spread[0]:.2f}, network {spread[1]:.2f}")"""),
+    md("""## What to remember
+- A rate network with low-rank connectivity carries a latent flow made of tanh features;
+  matching it to a target drift is linear regression.
+- `eps_f` (held out) tells how well; it falls quickly with N.
+- Oscillations need asymmetric connectivity. **Next:** Lesson 3 builds memories from attractors."""),
+]
+
+# ---------------------------------------------------------------------------------------------
+LESSONS["L3_memories_as_attractors"] = [
+    md("""# Lesson 3 · Memories as attractors: cues recall them, currents replay them in sequence
+
+**Learning goals.** After this lesson you can
+1. describe a memory as an attractor (a well) of a network's dynamics;
+2. recall a memory with a cue (an input that tilts the landscape) and measure recall accuracy;
+3. make a network visit its memories in order by adding a rotational *probability current*
+   (nonequilibrium), and count forward against backward transitions;
+4. relate that current to entropy production, which is zero at equilibrium.
+
+**You need:** Lessons 1 and 2. **Time:** about 60 s to run, 45 minutes to work through."""),
+    md("""## 1. Four memories on a ring
+
+The target has four wells on a ring, `V(z) = k (|z|^2 - 1)^2 - h Re((z1 + i z2)^4)`, noise `D`,
+and a two-dimensional input `u` added to the drift: `dz = (-grad V + c R z + u) dt + sqrt(2D) dW`
+(R is the 90-degree rotation, c the current's strength). We start with `c = 0` and fit a
+128-neuron network to it, inputs included."""),
+    code("""import jax
+import numpy as np
+import plotly.graph_objects as go
+import ddm_explore as ddm
+
+centres = ddm.systems.ring_centres(K=4)
+memory = ddm.systems.ring_wells(c=0.0, D=0.1)
+net, report = ddm.fit(memory, 128, key=jax.random.key(0), progress=False)
+print(f"memories at {(np.round(centres, 2) + 0.0).tolist()}; network eps_f = {float(report.eps_f):.4f}")"""),
+    md("""## 2. Recall by a cue
+
+All trials start in memory 0. Between t = 1 and t = 4 an input of size `amplitude` points at
+memory 2 (the opposite one); then it is switched off and we read out which memory each trial
+ends in."""),
+    code("""def recall(amplitude, n_trials=32, key=1):
+    cue = ddm.inputs.cue(2, amplitude=amplitude, onset=1.0, duration=3.0, centres=centres)
+    run = ddm.simulate(net, t_max=10.0, dt=0.01, n_trials=n_trials, z0=centres[0], inputs=cue,
+                       key=jax.random.key(key), record_every=10, progress=False)
+    return run, float(ddm.analysis.recall_accuracy(run.z, centres, 0.45, cued=2).accuracy)
+
+import warnings
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ddm.SampleSizeWarning)  # 32 trials: fine for a demonstration
+    for amplitude in (0.0, 2.0):
+        run, accuracy = recall(amplitude)
+        print(f"cue amplitude {amplitude}: {100 * accuracy:.0f}% of trials end in memory 2")"""),
+    show("""fig = go.Figure([go.Scatter(x=run.z[i, :, 0], y=run.z[i, :, 1], mode="lines", line=dict(width=1), showlegend=False)
+                 for i in range(8)])
+fig.add_scatter(x=centres[:, 0], y=centres[:, 1], mode="markers+text", text=["0", "1", "2", "3"], name="memories",
+                marker=dict(size=12, color="black"), textposition="top center")
+fig.update_layout(xaxis_title="z1", yaxis_title="z2", height=360, width=420, template="plotly_white", margin=dict(t=20))"""),
+    md("""## 3. Sequences from a current
+
+Now no input, but `c = 0.4`: the drift gets a push around the ring. Detailed balance breaks and
+the network visits the memories in order, 0 → 1 → 2 → 3 → 0, much more often than backwards.
+This is a model of *episodic* (sequential) memory."""),
+    code("""sequence = ddm.systems.ring_wells(c=0.4, D=0.15)
+seq_net, seq_report = ddm.fit(sequence, 128, key=jax.random.key(0), progress=False)
+run = ddm.simulate(seq_net, t_max=100.0, dt=0.01, n_trials=32, z0=centres[0], key=jax.random.key(2),
+                   record_every=10, progress=False)
+tr = ddm.analysis.transitions(run.z, centres, 0.45, cycle=[0, 1, 2, 3])
+print(f"network: {int(tr.n_forward)} forward and {int(tr.n_backward)} backward transitions "
+      f"(forward >> backward: {int(tr.n_forward) > 5 * int(tr.n_backward)})")"""),
+    md("""## 4. Live: cue the memories, then switch on the current
+
+Two panels share one state. The playground shows the ring's drift field and sample paths; the
+transitions panel simulates eight trials (trial i starts in memory i mod 4) and shows which
+memory each is in over time and the transition counts. Press a **cue** button to recall a memory;
+raise **c** to make the memories replay in sequence (the playground's arrows start to circulate
+too). Press **Retrain** in the train panel of `notebooks/panels.ipynb`, or run
+`state.retrain(128)`, to drive the network instead of the target."""),
+    code("""from ddm_explore.panels import PanelState, Playground, TransitionPanel
+
+state = PanelState("ring_wells", c=0.0)
+playground, transitions = Playground(state), TransitionPanel(state)"""),
+    show("playground"),
+    show("transitions"),
+    md("""## 5. The price of order: entropy production
+
+A system that cycles in one direction produces entropy at a positive rate `e_p`; at equilibrium
+(`c = 0`) `e_p = 0`. `ddm.analysis.irreversibility` solves the stationary Fokker–Planck equation
+on a grid and returns `e_p`, the probability current and the reversible/irreversible split of
+the drift."""),
+    code("""for c in (0.0, 0.4):
+    ep = ddm.analysis.irreversibility(ddm.systems.ring_wells(c=c, D=0.15), n_grid=40)
+    print(f"c = {c}: entropy production = {round(float(ep.entropy_production), 2) + 0.0:.2f}")"""),
+    md("## Exercises"),
+    *exercise(1, """How strong must a cue be? Measure the recall accuracy (64 trials each) for cue amplitudes
+0.5, 1, 2 and 3, using the `recall` function above with `n_trials=64`. Where does it pass 90%?""",
+               """for amplitude in (0.5, 1.0, 2.0, 3.0):
+    _, accuracy = recall(amplitude, n_trials=64, key=5)
+    print(f"amplitude {amplitude}: accuracy {100 * accuracy:.0f}%")"""),
+    *exercise(2, """Does the direction of the current matter? Fit the target with `c = -0.4` (same D) and count
+forward and backward transitions as above. Then compute the entropy production for `c = 0.8`:
+does doubling `c` double `e_p`?""",
+               """back = ddm.systems.ring_wells(c=-0.4, D=0.15)
+back_net, _ = ddm.fit(back, 128, key=jax.random.key(0), progress=False)
+run = ddm.simulate(back_net, t_max=100.0, dt=0.01, n_trials=32, z0=centres[0], key=jax.random.key(2),
+                   record_every=10, progress=False)
+tr = ddm.analysis.transitions(run.z, centres, 0.45, cycle=[0, 1, 2, 3])
+print(f"c = -0.4: {int(tr.n_forward)} forward, {int(tr.n_backward)} backward: the sequence runs the other way")
+ep = [float(ddm.analysis.irreversibility(ddm.systems.ring_wells(c=c, D=0.15), n_grid=40).entropy_production)
+      for c in (0.4, 0.8)]
+print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}: more than double (it grows faster than c)")"""),
+    md("""## What to remember
+- Memories = attractors; a cue is an input that tilts the landscape towards one of them.
+- A probability current (nonequilibrium, asymmetric connectivity) turns a set of memories into a
+  sequence; it costs entropy production.
+- **Further:** notebooks 03 and 04 reproduce these experiments at full size; 05 decomposes the
+  network into reversible and irreversible parts."""),
+]
+
+
+def execute(path: Path) -> None:
+    """Run in place; the widget state (which would embed plotly.js, megabytes) is not stored."""
+    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0")
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.store_widget_state=False", str(path)],
+                   check=True, env=env, cwd=NB)
+
+
+def main(prefixes: list[str]) -> None:
+    for name, cells in LESSONS.items():
+        if prefixes and not any(name.startswith(p) for p in prefixes):
+            continue
+        path = write(name, cells)
+        execute(path)
+        print("built", path.name, flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
