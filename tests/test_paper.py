@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ddm_explore import paper
+from ddm_explore.panels import paper_figures
 
 KEY = jax.random.key(0)
 
@@ -23,6 +24,7 @@ def test_e2_fails_with_too_few_neurons():
     assert np.all(np.isfinite(ds.period.sel(system="target")))
     ratio = (ds.period.sel(system="network") / ds.period.sel(system="target")).values
     assert not np.any(np.abs(ratio - 1) <= 0.03), ratio
+    assert len(paper_figures.plot_e2(ds).data) == 8  # the figure draws from the Dataset, NaN periods included
 
 
 @pytest.mark.slow
@@ -34,6 +36,7 @@ def test_e3_fails_with_too_few_neurons():
     acc = ds.accuracy.sel(amplitude=3.0, duration=5.0)
     assert float(acc.sel(system="target")) >= 0.9
     assert float(acc.sel(system="target") - acc.sel(system="network")) >= 0.5
+    assert len(paper_figures.plot_e3(ds).data) == 2
 
 
 @pytest.mark.slow
@@ -45,6 +48,14 @@ def test_e4_fails_with_too_few_neurons():
     ratio = ds.forward_backward_ratio.sel(c=0.4)
     assert float(ratio.sel(system="target")) >= 10
     assert not float(ratio.sel(system="network")) >= 10
+    assert len(paper_figures.plot_e4(ds).data) == 8
+
+
+def test_every_experiment_has_a_figure():
+    reg = paper_figures.registry()
+    assert {"e1_embedding", "e2_nonequilibrium_chaos", "symmetric_vs_asymmetric", "e3_associative_memory",
+            "e4_episodic_sequences", "e5_decompositions"} <= set(reg)
+    assert reg["e2_nonequilibrium_chaos"] == (paper.e2_nonequilibrium_chaos, paper_figures.plot_e2)
 
 
 @pytest.mark.parametrize("kwargs, name", [
