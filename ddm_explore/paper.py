@@ -238,7 +238,7 @@ def e2_nonequilibrium_chaos(*, key, n_neurons: int = 256, lorenz_neurons: int = 
     return ds
 
 
-def symmetric_vs_asymmetric(*, key, n_neurons: int = 128, steps: int = 1000, t_max: float = 60.0,
+def symmetric_vs_asymmetric(*, key, n_neurons: int = 128, steps: int = 1000, t_max: float = 100.0,
                             dt: float = 0.01) -> xr.Dataset:
     """Hopfield-type (symmetric) against asymmetric connectivity on Van der Pol.
 

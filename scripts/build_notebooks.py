@@ -58,7 +58,7 @@ print(f"N = {net.n_neurons}, eps_f = {float(report.eps_f):.4f} (<= 0.005: {float
       f"eps_D = {float(report.eps_D):.4f}")"""),
     md("""Simulate the network (all N neurons, Euler–Maruyama) and the target, from the same start and
 with noise switched off, then measure the limit cycle."""),
-    code("""kw = dict(t_max=40.0, dt=0.01, z0=[1.0, 0.0], record_every=5, deterministic=True, progress=False)
+    code("""kw = dict(t_max=80.0, dt=0.01, z0=[1.0, 0.0], record_every=5, deterministic=True, progress=False)
 sim_net = ddm.simulate(net, key=jax.random.key(1), **kw)
 sim_sde = ddm.simulate(sde, key=jax.random.key(1), **kw)
 cyc_net = ddm.analysis.limit_cycle(sim_net.z)
