@@ -199,12 +199,11 @@ class DecompositionPanel(Panel):
         self._write_readout(res)
 
     def _new_figure(self):
-        titles = MATRICES + ("f_rev (reversible drift)", "f_irr (irreversible drift)", "current j over density p",
-                             "entropy production against c")
-        fig = make_subplots(rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.14, horizontal_spacing=0.05,
+        titles = MATRICES + ("f_rev (reversible)", "f_irr (irreversible)", "current j on density p", "e_p against c")
+        fig = make_subplots(rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.14, horizontal_spacing=0.06,
                             specs=[[{}] * 5, [{}, {}, {}, {"colspan": 2}, None]])
         fig.update_layout(height=640, margin=dict(l=40, r=20, t=60, b=40), template="plotly_white", showlegend=True,
-                          legend=dict(x=0.62, y=0.42, bgcolor="rgba(255,255,255,0.7)"))
+                          legend=dict(x=0.62, y=0.37, bgcolor="rgba(255,255,255,0.7)"))
         for i, name in enumerate(MATRICES):  # one colour scale for all five: comparable sizes
             fig.add_trace(go.Heatmap(name=name, colorscale="RdBu", zmid=0.0, coloraxis="coloraxis", showlegend=False), 1, i + 1)
             fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
@@ -217,7 +216,7 @@ class DecompositionPanel(Panel):
         fig.add_trace(go.Scatter(mode="markers", name="network fitted at c", marker=dict(color="#d62728", size=9, symbol="x")), 2, 4)
         fig.add_trace(go.Scatter(mode="markers", name="this network", marker=dict(color="#2ca02c", size=13, symbol="star")), 2, 4)
         fig.update_xaxes(title_text="c", row=2, col=4)
-        fig.update_yaxes(title_text="e_p (1 / tau)", row=2, col=4)
+        fig.update_yaxes(title_text="e_p (1/tau)", row=2, col=4)
         fig.layout.meta = dict(panel="decompositions")
         return fig
 

@@ -195,18 +195,18 @@ class TransitionPanel(Panel):
         self._write_readout(res)
 
     def _new_figure(self, K):
-        fig = figure(3, titles=("latent paths and wells", "well of each trial (-1: in transit)", "transitions from -> to"))
+        fig = figure(3, titles=("latent paths and wells", "well of each trial (grey: in transit)", "transitions from -> to"))
         fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(color="#888", width=1)), 1, 1)
         fig.add_trace(go.Scatter(mode="lines", name="wells (radius)", line=dict(color="black", width=1, dash="dot")), 1, 1)
         fig.add_trace(go.Scatter(mode="markers+text", name="centres", textposition="top center",
                                  marker=dict(size=9, color=[COLOURS[j % len(COLOURS)] for j in range(K)])), 1, 1)
-        # discrete colours: -1 grey, well j its colour
+        # discrete colours: -1 grey, well j the colour of its centre on the left
         levels = ["#dddddd"] + [COLOURS[j % len(COLOURS)] for j in range(K)]
         scale = []
         for i, col in enumerate(levels):
             scale += [(i / len(levels), col), ((i + 1) / len(levels), col)]
-        fig.add_trace(go.Heatmap(name="well", colorscale=scale, zmin=-1.5, zmax=K - 0.5,
-                                 colorbar=dict(len=0.8, x=0.655, thickness=12, tickvals=list(range(-1, K)), title="well")), 1, 2)
+        fig.add_trace(go.Heatmap(name="well", colorscale=scale, zmin=-1.5, zmax=K - 0.5, showscale=False,
+                                 hovertemplate="time %{x}<br>trial %{y}<br>well %{z}<extra></extra>"), 1, 2)
         fig.add_trace(go.Scatter(mode="lines", name="cue", fill="toself", fillcolor="rgba(255,215,0,0.25)",
                                  line=dict(color="rgba(200,160,0,0.8)", width=1)), 1, 2)
         fig.add_trace(go.Heatmap(name="counts", colorscale="Blues", texttemplate="%{z}", showscale=False), 1, 3)
