@@ -192,3 +192,13 @@ def test_a_slider_change_compiles_nothing(panels, state, caplog):
         pg.sliders["mu"].value = 1.2  # back to a value seen before
     compiles = [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
     assert compiles == []
+
+
+def test_playground_sliders_follow_parameter_changes_made_elsewhere():
+    state = PanelState("ring_wells", c=0.0)
+    pg = Playground(state)
+    state.set_target(c=0.7)  # e.g. the transitions panel's c slider
+    assert pg.sliders["c"].value == 0.7 and pg.error is None
+    assert "'c': 0.7" in pg.result.attrs["system_params"]  # the figure was redrawn for the new c
+    pg.sliders["D"].value = 0.2  # and the playground still drives the state
+    assert state.params["D"] == 0.2 and state.params["c"] == 0.7

@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 
 from .._checks import _show, check_int
+from .._threads import one_blas_thread
 from ..network._network import Network
 from ._fields import check_input, grid_axes, grid_coords, grid_points, grid_region
 
@@ -45,6 +46,7 @@ def connectivity_drifts(net: Network, z, u=None):
     return f_rest, f_S, f_A
 
 
+@one_blas_thread
 def decompose_connectivity(net: Network, *, n_grid: int = 40, region=None, u=None) -> xr.Dataset:
     """Split a network's connectivity into symmetric and antisymmetric parts (METHOD.md 5c).
 

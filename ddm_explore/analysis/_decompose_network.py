@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from .._checks import _show, check_positive
+from .._threads import one_blas_thread
 from ..matching._fit import _ridge
 from ..network._network import Network
 from ._connectivity import asymmetry_index
@@ -24,6 +25,7 @@ def _f32(a):
     return jnp.asarray(a, jnp.float32)
 
 
+@one_blas_thread
 def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u=None, ridge: float = 1e-7,
                       weight_floor: float = 1e-3):
     """Split a network's connectivity into a reversible and an irreversible part, ``J = J_rev + J_irr``.

@@ -11,6 +11,7 @@ import xarray as xr
 
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._estimates import warn_sample
+from .._threads import one_blas_thread
 from ..network._network import Network
 from . import _fokker_planck as fp
 from ._fields import (check_grid_dim, check_input, check_system, chunked, constant_diffusion, fields, grid_axes,
@@ -20,6 +21,7 @@ METHODS = ("grid", "samples")
 _DEFAULT_GRID = {1: 400, 2: 100}
 
 
+@one_blas_thread
 def irreversibility(target, method: str = "grid", *, region=None, n_grid: int | None = None, u=None,
                     key=None, t_max: float = 100.0, dt: float = 0.002, n_trials: int = 32,
                     t_burn: float = 20.0, max_samples: int = 200_000) -> xr.Dataset:

@@ -14,10 +14,10 @@ import numpy as np
 import optax
 import scipy.linalg
 import xarray as xr
-from threadpoolctl import threadpool_limits
 
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._progress import progress_bar
+from .._threads import one_blas_thread
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
 from ._samplers import Sampler, box
 
@@ -131,7 +131,7 @@ def matching_loss(params, batch, *, connectivity, noise, M, x0, weights):
 # ---------------------------------------------------------------------------------------------
 # fit
 # ---------------------------------------------------------------------------------------------
-def _fit_impl(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
+def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
         method: str | None = None, sampler: Sampler | None = None, optimizer=None,
         n_samples: int | None = None, n_test: int = 2048, ridge: float = 1e-9,
         lambda_D: float = 1.0, lambda_inv: float = 1.0, l2: float = 0.0, steps: int = 2000,
@@ -368,16 +368,7 @@ def _fit_impl(target, n_neurons: int = 256, *, key, connectivity: str = "low_ran
     return net, report
 
 
-@functools.wraps(_fit_impl)
-def fit(*args, **kwargs):
-    # one BLAS thread for the float64 closed form: these products are small, and a multithreaded
-    # BLAS competing with JAX's own threads (or any other process) for 2 cores ran 10-100x slower
-    # in our measurements (benchmarks/panel_latency.py)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_impl(*args, **kwargs)
-
-
-_fit_impl.__doc__ = "The body of :func:`fit` (see there)."
+fit = one_blas_thread(fit)  # the float64 closed form: see ddm_explore/_threads.py
 
 
 def matching_errors(net, target, Z, U=None):

@@ -47,6 +47,7 @@ class Playground(Panel):
         self.fixed_points = widgets.Checkbox(value=False, description="fixed points")
         self.fixed_points.add_class("ddm-fixed-points")
         self.sliders = {}
+        self._syncing = False
         self.slider_box = widgets.VBox()
         self.figure_box = widgets.Box()
         self._shape = None
@@ -74,6 +75,8 @@ class Playground(Panel):
         self.run(self.state.set_target, change["new"])
 
     def _on_param(self, change):
+        if self._syncing:
+            return
         name = next(n for n, s in self.sliders.items() if s is change["owner"])
         self.run(self.state.set_target, **{name: change["new"]})
 
@@ -82,6 +85,14 @@ class Playground(Panel):
             self._build_sliders()
             if self.system.value != state.system:
                 self.system.value = state.system
+        else:  # a parameter changed elsewhere (another panel, or code): show its value
+            self._syncing = True
+            try:
+                for name, s in self.sliders.items():
+                    if name in state.params and s.value != state.params[name]:
+                        s.value = state.params[name]
+            finally:
+                self._syncing = False
         self.run(self._draw)
 
     # compute (library calls) and draw --------------------------------------------------------
