@@ -63,7 +63,17 @@ def env_vars() -> dict:
     env.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
     env.setdefault("JAX_PLATFORMS", "cpu") if not shutil.which("nvidia-smi") else None
     env.setdefault("PYTHONHASHSEED", "0")
+    env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # two test workers may share one GPU
     return env
+
+
+def parallel(args: list[str]) -> list[str]:
+    """Two pytest-xdist workers, one test file each at a time (a notebook's cells stay in order in
+    one kernel): much of the suite is single-threaded (XLA compilation, Python), so two workers
+    keep both cores busy. Not when the caller chose (-n / -p no:xdist) or on a single core."""
+    if any(a.startswith("-n") or a == "--numprocesses" or "xdist" in a for a in args) or (os.cpu_count() or 1) < 2:
+        return []
+    return ["-n", "2", "--dist", "loadfile"]
 
 
 def main(argv: list[str]) -> int:
@@ -73,7 +83,7 @@ def main(argv: list[str]) -> int:
     ensure_env()
     if argv[0] == "test":
         ensure_chromium()
-        result = subprocess.run([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env_vars())
+        result = subprocess.run([str(PY), "-m", "pytest", *parallel(argv[1:]), *argv[1:]], cwd=ROOT, env=env_vars())
         if result.returncode == 5:
             print("pytest collected no tests: that is a failure here", file=sys.stderr)
         return result.returncode
