@@ -129,5 +129,48 @@ def test_embedding_report_on_van_der_pol():
     assert np.all(np.abs(rep.lyapunov.values) < 0.05)  # a limit cycle: largest exponent 0
     assert rep.n_unstable.values.tolist() == [1, 1]
     assert rep.attrs["n_neurons"] == 128
+    # one triple by default: no spread
+    assert rep.sizes["pair"] == 1 and np.isnan(rep.D_stsp_sd.values).all()
+    assert np.allclose(rep.D_stsp.values, rep.D_stsp_pairs.values[:, 0])
     with pytest.raises(ValueError, match="`sde`"):
         A.embedding_report(net, ddm.systems.lorenz63(), key=KEY)
+    with pytest.raises(ValueError, match="n_floor_pairs"):
+        A.embedding_report(net, vdp, key=KEY, n_floor_pairs=0)
+    with pytest.raises(ValueError, match="start_jitter"):
+        A.embedding_report(net, vdp, key=KEY, start_jitter=-0.1)
+    # K = 3 independent (reference, floor, network) triples: means, spreads and each triple
+    rep = A.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4, lyapunov=False,
+                             n_seeds=32, n_floor_pairs=3)
+    assert rep.attrs["n_floor_pairs"] == 3
+    for name in ("D_stsp", "D_H", "stationary_distance"):
+        pairs = rep[name + "_pairs"]
+        assert pairs.dims == ("comparison", "pair") and pairs.shape == (2, 3)
+        assert np.allclose(rep[name].values, pairs.values.mean(axis=1))
+        assert np.allclose(rep[name + "_sd"].values, pairs.values.std(axis=1, ddof=1))
+        assert len(np.unique(pairs.values)) == 6  # six independent comparisons, no run reused
+
+
+def test_report_starts_make_runs_of_a_deterministic_target_independent():
+    """Without jitter, runs of a noise-free target started at recorded states of one of its own
+    trajectories continue that trajectory bit for bit, so two 'independent' runs share states;
+    the relative jitter separates them (and keeps every coordinate's sign)."""
+    from ddm_explore.analysis._report import _start_points
+
+    lz = ddm.systems.lorenz63()
+    occ = ddm.occupation(ddm.simulate(lz, t_max=200.0, dt=0.01, n_trials=1, key=KEY, record_every=10,
+                                      progress=False).z)
+
+    def shared_fraction(jitter):
+        runs = []
+        for k in (1, 2):
+            z0 = _start_points(occ, jax.random.key(k), 4, jitter)
+            ds = ddm.simulate(lz, t_max=300.0, dt=0.01, n_trials=4, key=jax.random.key(k), z0=z0, record_every=10,
+                              progress=False)
+            runs.append([bytes(row) for row in ds.z.values.reshape(-1, 3)])
+        first = set(runs[0])
+        return np.mean([row in first for row in runs[1]])
+
+    assert shared_fraction(0.0) > 0.3
+    assert shared_fraction(0.01) == 0.0
+    z0, moved = (_start_points(occ, jax.random.key(3), 64, j) for j in (0.0, 0.01))
+    assert np.all(np.sign(moved) == np.sign(z0)) and 0 < np.abs(moved / z0 - 1).max() < 0.06

@@ -30,21 +30,19 @@ def _occupation(sde, *, key, t_max=1000.0, n_trials=4):
 
 @pytest.fixture(scope="module")
 def lorenz_fit():
-    """Lorenz-63 (time_scale 10), N = 512 low rank on the occupation measure."""
+    """Lorenz-63 (time_scale 10), N = 256 low rank on the occupation measure."""
     sde = S.lorenz63()
     sampler = _occupation(sde, key=1)
-    net, report = ddm.fit(sde, 512, key=KEY, sampler=sampler, ridge=1e-7, progress=False)
+    net, report = ddm.fit(sde, 256, key=KEY, sampler=sampler, progress=False)
     return sde, sampler, net, report
 
 
 @pytest.fixture(scope="module")
 def rossler_fit():
-    """Rössler, N = 1024 low rank on the occupation measure. Its invariant measure is
-    hypersensitive (a -> a + 1e-4 moves D_stsp to ~5x the floor of 32 x 2000 tau runs), so the
-    drift must be matched to ~1e-5: small ridge, more samples."""
+    """Rössler, N = 256 low rank on the occupation measure."""
     sde = S.rossler()
     sampler = _occupation(sde, key=1)
-    net, report = ddm.fit(sde, 1024, key=KEY, sampler=sampler, ridge=1e-11, n_samples=16384, progress=False)
+    net, report = ddm.fit(sde, 256, key=KEY, sampler=sampler, progress=False)
     return sde, sampler, net, report
 
 
@@ -74,11 +72,15 @@ def test_lorenz_target_exponent_is_0906():
 @pytest.mark.slow
 def test_lorenz_network_is_chaotic_with_the_right_exponent_and_geometry(lorenz_fit):
     sde, sampler, net, _ = lorenz_fit
-    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=2000.0, t_transient=100.0,
-                             lyapunov_t_max=1000.0, lyapunov_dt=0.05, n_seeds=64)
+    # D_stsp criterion on means over 4 independent (reference, floor, network) triples of 8 x 900 tau
+    # runs; one pair scatters by tens of percent. Measured with these keys: network 0.039 +- 0.020,
+    # floor 0.027 +- 0.010 (ratio 1.43, the bar is 2); exponent 0.896 +- 0.017 (the band is +-0.091).
+    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
+                             lyapunov_t_max=500.0, lyapunov_dt=0.05, n_seeds=64, n_floor_pairs=4)
     lam = float(rep.lyapunov.sel(system="network"))
     assert abs(lam - 0.906) <= 0.1 * 0.906, lam  # original time units
     floor, model = float(rep.D_stsp.sel(comparison="floor")), float(rep.D_stsp.sel(comparison="network"))
+    assert rep.D_stsp_pairs.sizes["pair"] == 4 and np.isclose(floor, float(rep.D_stsp_pairs.sel(comparison="floor").mean()))
     assert model <= 2.0 * floor, (model, floor)
     assert float(rep.D_H.sel(comparison="network")) <= 0.1
     # the three fixed points (origin and C+-) are all saddles, in the network too
@@ -88,8 +90,10 @@ def test_lorenz_network_is_chaotic_with_the_right_exponent_and_geometry(lorenz_f
 @pytest.mark.slow
 def test_rossler_network_is_chaotic_with_its_attractor(rossler_fit):
     sde, sampler, net, _ = rossler_fit
-    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=2000.0, t_transient=100.0,
-                             lyapunov_t_max=2000.0, lyapunov_dt=0.05, n_seeds=64)
+    # the same averaged criterion as for Lorenz-63 (4 triples of 8 x 900 tau runs). Measured with these
+    # keys: network 6.2e-4 +- 1.2e-4, floor 1.03e-3 +- 1.9e-4 (ratio 0.60); exponent 0.061 +- 0.003.
+    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
+                             lyapunov_t_max=1000.0, lyapunov_dt=0.05, n_seeds=64, n_floor_pairs=4)
     lam, sem = float(rep.lyapunov.sel(system="network")), float(rep.lyapunov_sem.sel(system="network"))
     assert lam > 5 * sem > 0, (lam, sem)  # positive by more than 5 standard errors
     floor, model = float(rep.D_stsp.sel(comparison="floor")), float(rep.D_stsp.sel(comparison="network"))

@@ -19,10 +19,19 @@ from ._lyapunov import lyapunov_exponent
 from ._metrics import power_spectrum_distance, state_space_divergence, stationary_distance
 
 
+def _start_points(sampler: Sampler, key, n: int, jitter: float) -> np.ndarray:
+    """``n`` draws ``z0`` of ``sampler`` moved to ``z0 (1 + jitter xi)``, xi standard normal."""
+    z0 = np.asarray(sampler.sample(key, n), np.float64)
+    if jitter > 0:
+        z0 = z0 * (1.0 + jitter * np.asarray(jax.random.normal(jax.random.fold_in(key, 1), z0.shape), np.float64))
+    return z0
+
+
 def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: int = 2048, t_max: float = 500.0,
                      dt: float = 0.01, n_trials: int = 8, record_every: int = 10, t_transient: float = 50.0,
                      bins: int = 30, lyapunov: bool = True, lyapunov_t_max: float | None = None,
-                     lyapunov_dt: float | None = None, n_seeds: int = 128) -> xr.Dataset:
+                     lyapunov_dt: float | None = None, n_seeds: int = 128, n_floor_pairs: int = 1,
+                     start_jitter: float = 0.01) -> xr.Dataset:
     """Embedding quality of a fitted network against its target, gathered in one Dataset.
 
     - ``eps_f``, ``eps_D``: held-out relative drift and diffusion errors at ``n_test`` fresh
@@ -32,7 +41,20 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
       independent target run of the same length and settings (``comparison="floor"``, the
       noise floor). Every run: ``n_trials`` trials of length ``t_max`` from independent
       starting points drawn from ``sampler``, with the systems' own noise, the first
-      ``t_transient`` dropped, recorded every ``record_every`` steps of ``dt``.
+      ``t_transient`` dropped, recorded every ``record_every`` steps of ``dt``. With
+      ``n_floor_pairs`` = K > 1 there are K independent (reference, floor run, network run)
+      triples; ``comparison="floor"`` of triple k compares its reference with its floor run and
+      ``"network"`` the same reference with its network run; the headline values are means over
+      the K triples (``*_sd``: their standard deviation, ``*_pairs``: each triple). A single
+      floor pair scatters by tens of percent, so average several before comparing a model with
+      its floor.
+    - Starting points: sampler draws ``z0`` moved to ``z0 (1 + start_jitter xi)``, xi standard
+      normal per coordinate. A deterministic target started at recorded states of one trajectory
+      (an ``occupation`` sampler of the same target) would otherwise continue that trajectory
+      bit for bit, so two "independent" runs would share most of their states and the floor
+      would be far too low; the small relative jitter lets chaos separate them within the
+      transient, and keeps the sign of every coordinate (a coordinate that must stay positive,
+      such as Rössler's z3, stays positive).
     - ``lyapunov`` (system): the largest Lyapunov exponent of the noise-free target (its drift)
       and network (its full N-dimensional flow), in the target's original time units
       (``sde.params["time_scale"]`` when it has one), with its standard error over trials.
@@ -63,11 +85,20 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
         ``n_trials`` and transient as the runs.
     n_seeds : int
         Newton seeds for the fixed points.
+    n_floor_pairs : int
+        K >= 1 independent (reference, floor, network) triples to average D_stsp, D_H and the
+        stationary distance over (default 1: one pair, as a single comparison). The K runs of
+        each system are simulated as one batch of ``K * n_trials`` trials, so the cost grows far
+        less than K-fold.
+    start_jitter : float
+        Relative perturbation of the starting points (>= 0; 0: the sampler's draws as they are).
 
     Returns
     -------
     xarray.Dataset
-        Scalars ``eps_f``, ``eps_D``; ``D_stsp``, ``D_H``, ``stationary_distance`` (comparison);
+        Scalars ``eps_f``, ``eps_D``; ``D_stsp``, ``D_H``, ``stationary_distance`` (comparison,
+        means over the triples), their ``*_sd`` (comparison, NaN for K = 1) and ``*_pairs``
+        (comparison, pair);
         ``lyapunov``, ``lyapunov_sem``, ``period``, ``amplitude``, ``n_stable``, ``n_unstable``,
         ``n_saddle`` (system); sizes and settings in attrs.
 
@@ -94,6 +125,8 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
     if t_transient >= t_max:
         raise ValueError(f"`t_transient` must be shorter than `t_max`={t_max}, got {t_transient}")
     n_trials = check_int("n_trials", n_trials)
+    n_pairs = check_int("n_floor_pairs", n_floor_pairs)
+    start_jitter = check_positive("start_jitter", start_jitter, allow_zero=True)
     lyapunov_t_max = t_max if lyapunov_t_max is None else check_positive("lyapunov_t_max", lyapunov_t_max)
     lyapunov_dt = dt if lyapunov_dt is None else check_positive("lyapunov_dt", lyapunov_dt)
     if sampler is None:
@@ -114,19 +147,26 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
 
     # trajectories: reference target run, independent target run (floor), network run
     def run(system, k_start, k_noise, *, trials=n_trials, deterministic=False, z0=None):
-        z0 = np.asarray(sampler.sample(k_start, trials)) if z0 is None else z0
+        if z0 is None:
+            z0 = _start_points(sampler, k_start, trials, start_jitter)
         ds = simulate(system, t_max=t_max, dt=dt, n_trials=trials, key=k_noise, z0=z0, record_every=record_every,
                       deterministic=deterministic, progress=False)
         return ds.z.sel(time=slice(t_transient, None))
 
-    ref = run(sde, keys[2], keys[3])
-    other = run(sde, keys[4], keys[5])
-    model = run(net, keys[6], keys[7])
+    def triples(z):  # K groups of n_trials consecutive trials
+        return [z.isel(trial=slice(k * n_trials, (k + 1) * n_trials)) for k in range(n_pairs)]
+
+    ref = triples(run(sde, keys[2], keys[3], trials=n_pairs * n_trials))
+    other = triples(run(sde, keys[4], keys[5], trials=n_pairs * n_trials))
+    model = triples(run(net, keys[6], keys[7], trials=n_pairs * n_trials))
     comparisons = ["network", "floor"]
-    d_stsp = ([state_space_divergence(ref, model, bins), state_space_divergence(ref, other, bins)]
-              if sde.dim <= 3 else [np.nan, np.nan])
-    d_h = [power_spectrum_distance(ref, model), power_spectrum_distance(ref, other)]
-    d_stat = [stationary_distance(ref, model), stationary_distance(ref, other)]
+
+    def per_pair(metric):  # (comparison, pair)
+        return np.array([[metric(r, m) for r, m in zip(ref, model)], [metric(r, o) for r, o in zip(ref, other)]])
+
+    pairs = dict(D_stsp=per_pair(lambda a, b: state_space_divergence(a, b, bins)) if sde.dim <= 3
+                 else np.full((2, n_pairs), np.nan),
+                 D_H=per_pair(power_spectrum_distance), stationary_distance=per_pair(stationary_distance))
 
     # noise-free: cycles, Lyapunov exponents, fixed points
     systems = ["target", "network"]
@@ -146,16 +186,23 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
                  connectivity=net.connectivity, noise=net.noise, sampler=sampler.describe(), n_test=n_test,
                  t_max=t_max, dt=dt, n_trials=n_trials, record_every=record_every, t_transient=t_transient,
                  bins=bins, time_scale=T, lyapunov_t_max=lyapunov_t_max if lyapunov else 0.0,
-                 lyapunov_dt=lyapunov_dt, n_seeds=n_seeds)
+                 lyapunov_dt=lyapunov_dt, n_seeds=n_seeds, n_floor_pairs=n_pairs, start_jitter=start_jitter)
+    names = dict(D_stsp=dict(long_name="state-space divergence", units="nats"),
+                 D_H=dict(long_name="power-spectrum Hellinger distance"),
+                 stationary_distance=dict(long_name="energy distance of occupation measures"))
+    traj = {}
+    for name, v in pairs.items():
+        traj[name] = (("comparison",), v.mean(axis=1), dict(names[name], n_floor_pairs=n_pairs))
+        traj[name + "_sd"] = (("comparison",), v.std(axis=1, ddof=1) if n_pairs > 1 else np.full(2, np.nan),
+                              dict(names[name], long_name=names[name]["long_name"] + ", standard deviation over pairs"))
+        traj[name + "_pairs"] = (("comparison", "pair"), v, names[name])
     return xr.Dataset(
         dict(eps_f=((), eps_f, dict(long_name="held-out relative drift error")),
              eps_D=((), eps_D, dict(long_name="held-out relative diffusion error")),
-             D_stsp=(("comparison",), d_stsp, dict(long_name="state-space divergence", units="nats")),
-             D_H=(("comparison",), d_h, dict(long_name="power-spectrum Hellinger distance")),
-             stationary_distance=(("comparison",), d_stat, dict(long_name="energy distance of occupation measures")),
+             **traj,
              lyapunov=(("system",), lyap, dict(long_name="largest Lyapunov exponent", units="1/original time unit")),
              lyapunov_sem=(("system",), lyap_sem, dict(units="1/original time unit")),
              period=(("system",), [float(c.period[0]) for c in cyc], dict(units="tau")),
              amplitude=(("system",), [float(c.amplitude[0]) for c in cyc], dict(units="latent units")),
              n_stable=count("stable"), n_unstable=count("unstable"), n_saddle=count("saddle")),
-        coords=dict(comparison=comparisons, system=systems), attrs=attrs)
+        coords=dict(comparison=comparisons, system=systems, pair=np.arange(n_pairs)), attrs=attrs)
