@@ -24,8 +24,6 @@ SYSTEMS = {
 }
 
 
-_CACHE_SIZE = 256
-
 
 def available_systems() -> list[str]:
     """The names in :data:`SYSTEMS` that this version of ``ddm.systems`` provides."""
@@ -63,7 +61,6 @@ class PanelState:
         self.net_params = None  # the (system, params) the network was fitted to
         self._observers = {"target": [], "network": []}
         self.system, self.params, self.target = None, {}, None
-        self._targets = {}
         self.set_target(system, **params)
 
     # ------------------------------------------------------------------------------------------
@@ -87,14 +84,8 @@ class PanelState:
         else:
             full = dict(self.params)
         full.update(params)
-        cache_key = (system, tuple(sorted(full.items())))
-        target = self._targets.get(cache_key)
-        if target is None:
-            target = getattr(_systems, system)(**full)
-            if len(self._targets) >= _CACHE_SIZE:
-                self._targets.pop(next(iter(self._targets)))
-            # the same object for the same values: jitted simulations of it are reused
-            self._targets[cache_key] = target
+        # a new SDE for new values reuses every compiled program (its parameters are traced)
+        target = getattr(_systems, system)(**full)
         self.system, self.params, self.target = system, full, target
         self._notify("target")
         return target
