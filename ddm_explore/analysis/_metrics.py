@@ -80,14 +80,13 @@ def state_space_divergence(a, b, bins: int = 30, *, smoothing: float = 1.0) -> f
     lo, hi = A.min(axis=0) - margin, A.max(axis=0) + margin
     hi = np.where(hi > lo, hi, lo + 1.0)
 
-    def histogram(P):
+    def counts(P):
         idx = np.clip(np.floor((P - lo) / (hi - lo) * bins).astype(np.int64), 0, bins - 1)
-        flat = np.ravel_multi_index(tuple(idx.T), (bins,) * d)
-        n = np.bincount(flat, minlength=bins**d).astype(np.float64)
-        return (n + alpha) / (n.sum() + alpha * bins**d)
+        return np.bincount(np.ravel_multi_index(tuple(idx.T), (bins,) * d), minlength=bins**d).astype(np.float64)
 
-    p, q = histogram(A), histogram(B)
-    occupied = int(np.count_nonzero(p > alpha / (len(A) + alpha * bins**d)))
+    n_a, n_b = counts(A), counts(B)
+    p, q = ((n + alpha) / (n.sum() + alpha * bins**d) for n in (n_a, n_b))
+    occupied = int(np.count_nonzero(n_a))
     n_min = min(len(A), len(B))
     if n_min < 10 * occupied:
         warn_sample("state_space_divergence", f"{n_min} states for {occupied} occupied bins (fewer than 10 per bin): "
