@@ -17,7 +17,7 @@ import xarray as xr
 
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._progress import progress_bar
-from .._threads import one_blas_thread
+from .._threads import gram, gram_of_rows, one_blas_thread
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
 from ._samplers import Sampler, box
 
@@ -62,17 +62,35 @@ def _psd_sqrt(S):
     return (V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]) @ np.swapaxes(V, -1, -2)
 
 
+@jax.jit
+def _features(zi, M, x0):
+    """Rates ``tanh(x0 + M z)`` (n, N) at internal latent points, in float32: exactly the features
+    the network computes when it runs."""
+    return jnp.tanh(x0 + zi @ M.T)
+
+
 def _ridge(X, Y, ridge, n_penalised):
     """Solve min ||X beta - Y||^2 / n + ridge ||beta[:n_penalised]||^2 in float64 (normal equations,
     Cholesky): the float32 solve stalls at a few percent error on these ill-conditioned features."""
-    n = X.shape[0]
-    A = X.T @ X / n
+    p = X.shape[1]
+    Y2 = np.asarray(Y, np.float64).reshape(X.shape[0], -1)
+    return _ridge_from_gram(gram(np.concatenate([X, Y2], axis=1)), p, X.shape[0], ridge, n_penalised)[0].reshape((p,) + np.shape(Y)[1:])
+
+
+def _ridge_from_gram(G, p, n, ridge, n_penalised):
+    """Ridge solution from the Gram matrix ``G = [X Y]^T [X Y]`` of the design X (n, p) and the
+    targets Y; returns (beta, mean squared residual summed over Y's columns)."""
+    A = G[:p, :p] / n
+    rhs = G[:p, p:] / n
     A[np.arange(n_penalised), np.arange(n_penalised)] += ridge
-    rhs = X.T @ Y / n
     try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), rhs, check_finite=False)
+        beta = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
-        return np.linalg.lstsq(A, rhs, rcond=None)[0]
+        beta = np.linalg.lstsq(A, rhs, rcond=None)[0]
+    A[np.arange(n_penalised), np.arange(n_penalised)] -= ridge
+    # ||X beta - Y||^2 / n expanded in the Gram matrix (no second pass over the n rows)
+    mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * rhs) + np.sum(beta * (A @ beta))
+    return beta, max(float(mse), 0.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,18 +289,29 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     Fi = F / scale
     Si = S / np.outer(scale, scale)
     Ud = np.asarray(U, np.float64)
-    Phi = np.tanh(x0 + zi @ M.T)
+    # design [phi(x0 + M z), u, 1] and targets Y as one float64 array, so one Gram product gives
+    # X^T X, X^T Y and Y^T Y; the rates are the network's own float32 ones
+    p = N + k + 1
+    Phi = np.asarray(_features(zi.astype(np.float32), M.astype(np.float32), x0.astype(np.float32)))
+    Y = Fi + zi
+
+    def rows(a, b):
+        out = np.empty((b - a, p + d))
+        out[:, :N] = Phi[a:b]
+        out[:, N:N + k] = Ud[a:b]
+        out[:, N + k] = 1.0
+        out[:, p:] = Y[a:b]
+        return out
 
     # closed form: drift by ridge regression, diffusion by regression of the PSD square root
-    X = np.concatenate([Phi, Ud, np.ones((n_samples, 1))], axis=1)
-    beta = _ridge(X, Fi + zi, ridge, N)
+    beta, mse_f = _ridge_from_gram(gram_of_rows(n_samples, rows), p, n_samples, ridge, N)
     W, B_lat, b_lat = beta[:N], beta[N:N + k].T, beta[N + k]
-    R = _psd_sqrt(Si)  # (n, d, d), R R^T = g g^T
     if noise == "additive":
         gamma0 = _psd_sqrt(Si.mean(0)[None])[0]
         Gamma = None
     else:
-        Xn = np.concatenate([Phi, np.ones((n_samples, 1))], axis=1)
+        R = _psd_sqrt(Si)  # (n, d, d), R R^T = g g^T
+        Xn = np.concatenate([Phi.astype(np.float64), np.ones((n_samples, 1))], axis=1)
         coef = _ridge(Xn, R.reshape(n_samples, d * d), ridge, N)
         Gamma = coef[:N].T.reshape(d, d, N)
         gamma0 = coef[N].reshape(d, d)
@@ -293,8 +322,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         J_full = None
         b = x0 + M @ b_lat
         # the loss the closed form minimised, on the training points (drift + diffusion terms)
-        res_f = X @ beta - (Fi + zi)
-        loss_f = np.mean(np.sum(res_f**2, -1)) / (np.mean(np.sum(Fi**2, -1)) or 1.0)
+        loss_f = mse_f / (np.mean(np.sum(Fi**2, -1)) or 1.0)
         Gs = gamma0 if Gamma is None else gamma0 + np.einsum("ijn,sn->sij", Gamma, Phi)
         res_D = Gs @ np.swapaxes(Gs, -1, -2) - Si
         s_D2 = np.mean(np.sum(Si**2, (-1, -2)))
@@ -342,18 +370,19 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
             J_full = params["J"] if connectivity == "full" else 0.5 * (params["A"] + params["A"].T)
             W, b = None, params["b"]
     B = M @ B_lat
-    net = Network(M=f32(M), x0=f32(x0), W=f32(W), J_full=f32(J_full), b=f32(b), B=f32(B.reshape(N, k)),
-                  gamma0=f32(gamma0), Gamma=f32(Gamma), private_noise=jnp.asarray(private_noise, jnp.float32),
-                  centre=f32(centre), scale=f32(scale), region_low=f32(lo), region_high=f32(hi),
-                  connectivity=connectivity, noise=noise, name=f"{target.name} network")
-    bad = [name for name, a in (("J", net.J), ("b", net.b), ("noise loading", net.gamma0)) if not bool(jnp.all(jnp.isfinite(a)))]
+    bad = [name for name, a in (("J", W if J_full is None else J_full), ("b", b), ("noise loading", gamma0))
+           if not np.all(np.isfinite(a))]
     if bad:
         raise FloatingPointError(f"fit produced non-finite {', '.join(bad)}: lower the learning rate of `optimizer`, "
                                  f"raise `ridge`, or shrink the sampling region")
+    arrays = jax.device_put({name: None if a is None else np.asarray(a, np.float32) for name, a in dict(
+        M=M, x0=x0, W=W, J_full=J_full, b=b, B=B.reshape(N, k), gamma0=gamma0, Gamma=Gamma,
+        private_noise=np.float32(private_noise), centre=centre, scale=scale, region_low=lo, region_high=hi).items()})
+    net = Network(**arrays, connectivity=connectivity, noise=noise, name=f"{target.name} network")
     fit_seconds = time.perf_counter() - t_start
 
     eps_f, eps_D = matching_errors(net, target, sampler.sample(k_test, n_test), _draw_inputs(target, k_utest, n_test))
-    weight_rms = float(jnp.sqrt(jnp.mean(net.W**2))) if net.W is not None else float(jnp.sqrt(jnp.mean(net.J**2)) * math.sqrt(N))
+    weight_rms = float(np.sqrt(np.mean(np.square(W, dtype=np.float64)))) if J_full is None else float(np.sqrt(np.mean(np.square(J_full))) * math.sqrt(N))
     report = xr.Dataset(
         dict(loss=("step", np.asarray(history, np.float64), dict(long_name="matching loss (training batch)")),
              eps_f=((), eps_f, dict(long_name="held-out relative drift error", n_test=n_test)),
@@ -378,17 +407,20 @@ def matching_errors(net, target, Z, U=None):
     eps_D is NaN when the target's diffusion is zero.
     """
     Z = jnp.asarray(Z, jnp.float32)
-    if U is None:
-        U = jnp.zeros((Z.shape[0], target.input_dim), jnp.float32)
-    f, S = _target_fields(target, Z, jnp.asarray(U, jnp.float32))
-    f, D = np.asarray(f, np.float64), 0.5 * np.asarray(S, np.float64)
-    fn = np.asarray(net.latent_drift(Z, U), np.float64)
-    Dn = np.asarray(net.latent_diffusion(Z), np.float64)
-    den_f = np.mean(np.sum(f**2, -1))
-    den_D = np.mean(np.sum(D**2, (-1, -2)))
-    eps_f = float(np.sqrt(np.mean(np.sum((fn - f) ** 2, -1)) / den_f)) if den_f > 0 else float("nan")
-    eps_D = float(np.sqrt(np.mean(np.sum((Dn - D) ** 2, (-1, -2))) / den_D)) if den_D > 0 else float("nan")
+    U = jnp.zeros((Z.shape[0], target.input_dim), jnp.float32) if U is None else jnp.asarray(U, jnp.float32)
+    sums = np.asarray(_error_sums(net, target, Z, U), np.float64)
+    eps_f = float(np.sqrt(sums[0] / sums[1])) if sums[1] > 0 else float("nan")
+    eps_D = float(np.sqrt(sums[2] / sums[3])) if sums[3] > 0 else float("nan")
     return eps_f, eps_D
+
+
+@jax.jit
+def _error_sums(net, target, Z, U):
+    """Squared drift and diffusion errors and norms at the points, summed: one compiled call."""
+    f, S = _target_fields(target, Z, U)
+    D = 0.5 * S
+    fn, Dn = net.latent_drift(Z, U), net.latent_diffusion(Z)
+    return jnp.stack([jnp.sum((fn - f) ** 2), jnp.sum(f**2), jnp.sum((Dn - D) ** 2), jnp.sum(D**2)])
 
 
 @functools.lru_cache(maxsize=64)
