@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import ddm_explore as ddm
@@ -47,6 +48,10 @@ CASES = [
     ("negative ridge", lambda: ddm.fit(VDP, 32, key=KEY, ridge=-1.0), r"`ridge` must be >= 0, got -1.0"),
     ("sampler dim", lambda: ddm.fit(VDP, 32, key=KEY, sampler=ddm.box([0], [1])), r"`sampler` draws 1-dimensional"),
     ("optimizer type", lambda: ddm.fit(VDP, 32, key=KEY, method="adam", optimizer="adam"), r"`optimizer` must be an optax"),
+    ("optimizer with preconditioned", lambda: ddm.fit(VDP, 32, key=KEY, method="preconditioned", optimizer=optax.adam(1e-3)),
+     r"`optimizer` is used by method='adam' only; got method='preconditioned'"),
+    ("precondition not bool", lambda: ddm.fit(VDP, 32, key=KEY, method="adam", precondition="yes"), r"`precondition` must be True or False, got 'yes'"),
+    ("precondition lstsq", lambda: ddm.fit(VDP, 32, key=KEY, precondition=True), r"`precondition` applies to the optax routes"),
     ("box degenerate", lambda: ddm.box([0, 0], [1, 0]), r"low < high"),
     ("gaussian zero std", lambda: ddm.gaussian([0, 0], [1, 0]), r"`std` must be > 0"),
     ("occupation one point", lambda: ddm.occupation(np.zeros((1, 2))), r"`points` must hold at least 2"),

@@ -21,7 +21,9 @@ from .._threads import gram, gram_of_rows, one_blas_thread
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
 from ._samplers import Sampler, box
 
-METHODS = ("lstsq", "adam")
+METHODS = ("lstsq", "adam", "preconditioned")
+#: relative shift of the rate second-moment matrix inverted by the preconditioner
+PRECONDITION_SHIFT = 1e-4
 INITS = ("lstsq", "random")
 
 
@@ -152,10 +154,10 @@ def matching_loss(params, batch, *, connectivity, noise, M, x0, weights):
 def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
         method: str | None = None, sampler: Sampler | None = None, optimizer=None,
         n_samples: int | None = None, n_test: int = 2048, ridge: float = 1e-9,
-        lambda_D: float = 1.0, lambda_inv: float = 1.0, l2: float = 0.0, steps: int = 2000,
+        lambda_D: float = 1.0, lambda_inv: float = 1.0, l2: float = 0.0, steps: int | None = None,
         batch_size: int = 512, init: str | None = None, init_gain: float | None = None,
         latent_gain: float = 1.5, offset_scale: float = 2.5, private_noise: float = 0.0,
-        progress: bool = True):
+        precondition: bool | None = None, progress: bool = True):
     """Train a rate network so that its latent drift and diffusion match a target SDE.
 
     Minimises the drift–diffusion matching loss (METHOD.md section 3) over points drawn from a
@@ -166,6 +168,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     ``g g^T`` on the rates for multiplicative noise). ``method="adam"`` minimises the full loss
     with any optax transformation (``optimizer``), minibatched, and is the route for ``full``
     and ``symmetric`` connectivity (their off-manifold drift is penalised by ``lambda_inv``).
+    ``method="preconditioned"`` minimises the same loss by full-batch gradient descent with the
+    gradients preconditioned (``precondition``) and a zoom line search (``optax.sgd(1)`` chained
+    with ``optax.scale_by_zoom_linesearch``): the fast route from a random start, for every
+    connectivity (Van der Pol, N = 256, random start: eps_f ~ 0.002 in 100 steps).
 
     Embedding (decides the error): the user's coordinates are mapped to internal ones by
     ``z = latent_gain * (z_user - centre) / half_width`` of the sampler's extent, so the sampling
@@ -185,7 +191,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         Draws the embedding, the training and held-out points and any initialisation.
     connectivity : {"low_rank", "full", "symmetric"}
     noise : {"additive", "multiplicative"}
-    method : {"lstsq", "adam"}, optional
+    method : {"lstsq", "adam", "preconditioned"}, optional
         Default "lstsq" for low_rank, "adam" otherwise.
     sampler : Sampler, optional
         ``ddm.box``, ``ddm.gaussian`` or ``ddm.occupation``; default: a box over ``target.region``.
@@ -201,7 +207,20 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         Weights of the diffusion term, the off-manifold penalty (full/symmetric) and the
         squared norm of the connectivity, for the optax route.
     steps, batch_size : int
-        Optax steps and minibatch size.
+        Optax steps (default 2000 for "adam", 100 for "preconditioned") and minibatch size
+        ("preconditioned" always uses the full batch).
+    precondition : bool, optional
+        Scale every gradient by a fixed approximation of the inverse Hessian of its quadratic
+        part of the loss before the optimizer sees it. The drift and off-manifold terms are
+        quadratic in the connectivity, with the rates' second-moment matrix ``C = E[phi phi^T]``
+        on the training points as the presynaptic factor of their Hessian (the input factor of
+        K-FAC) and ``2 / s_f2`` (on the manifold) or ``2 lambda_inv / N`` (off it) as the
+        postsynaptic one: connectivity gradients are multiplied by ``(C + delta I)^-1``
+        (``delta = 1e-4 tr(C) / N``) on the rate side and by the inverse postsynaptic factor on
+        the neuron side; biases, input weights and the noise loading by their own curvature
+        scales. This removes the features' ill-conditioning (condition numbers of 1e9 for tanh
+        rates) that makes plain gradient methods crawl. The line search of an optax chain
+        still sees the true gradient. Default True for "preconditioned", False for "adam".
     init : {"lstsq", "random"}, optional
         Start of the optax route: the closed-form solution (warm start; the default for
         low_rank and full), or a random start (the default for symmetric, where the symmetrised
@@ -258,14 +277,20 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     lambda_D = check_positive("lambda_D", lambda_D, allow_zero=True)
     lambda_inv = check_positive("lambda_inv", lambda_inv, allow_zero=True)
     l2 = check_positive("l2", l2, allow_zero=True)
-    steps = check_int("steps", steps)
+    steps = check_int("steps", steps if steps is not None else (100 if method == "preconditioned" else 2000))
     batch_size = check_int("batch_size", batch_size)
     init_gain = check_positive("init_gain", init_gain, allow_zero=True)
     latent_gain = check_positive("latent_gain", latent_gain)
     offset_scale = check_positive("offset_scale", offset_scale, allow_zero=True)
     private_noise = check_positive("private_noise", private_noise, allow_zero=True)
     if optimizer is not None and method != "adam":
-        raise ValueError("`optimizer` is used by method='adam' only; got method='lstsq'")
+        raise ValueError(f"`optimizer` is used by method='adam' only; got method={method!r}")
+    if precondition is None:
+        precondition = method == "preconditioned"
+    if not isinstance(precondition, (bool, np.bool_)):
+        raise ValueError(f"`precondition` must be True or False, got {precondition!r}")
+    if precondition and method == "lstsq":
+        raise ValueError("`precondition` applies to the optax routes (method='adam' or 'preconditioned'), not to method='lstsq'")
     if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"`optimizer` must be an optax transformation such as optax.adam(1e-3), got {type(optimizer).__name__}")
     if sampler is None:
@@ -304,7 +329,8 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         return out
 
     # closed form: drift by ridge regression, diffusion by regression of the PSD square root
-    beta, mse_f = _ridge_from_gram(gram_of_rows(n_samples, rows), p, n_samples, ridge, N)
+    G = gram_of_rows(n_samples, rows)
+    beta, mse_f = _ridge_from_gram(G, p, n_samples, ridge, N)
     W, B_lat, b_lat = beta[:N], beta[N:N + k].T, beta[N + k]
     if noise == "additive":
         gamma0 = _psd_sqrt(Si.mean(0)[None])[0]
@@ -354,12 +380,15 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         s_D2 = float(np.mean(np.sum(Si**2, (-1, -2))))
         weights = dict(s_f2=float(np.mean(np.sum(Fi**2, -1))) or 1.0, s_D2=s_D2 or 1.0,
                        lambda_D=lambda_D if s_D2 > 0 else 0.0, lambda_inv=lambda_inv, l2=l2)
-        if optimizer is None:
+        if method == "preconditioned":
+            optimizer, batch_size = _line_search_gd(), n_samples
+        elif optimizer is None:
             optimizer = default_optimizer(1e-3 if init == "lstsq" else 1e-2, steps)
+        P = _preconditioner(G, N, n_samples, Ud, Si, weights, connectivity) if precondition else None
         params, history, interrupted = _optax_loop(
             params, data, optimizer, k_opt, steps=steps, batch_size=min(batch_size, n_samples),
             loss_kw=dict(connectivity=connectivity, noise=noise, M=f32(M), x0=f32(x0), weights=weights),
-            progress=progress)
+            preconditioner=P, progress=progress)
         params = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), params)
         B_lat, gamma0 = params["B_lat"], params["gamma0"]
         Gamma = params.get("Gamma")
@@ -392,7 +421,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         attrs=dict(target=target.name, target_params=str(target.params), n_neurons=N, dim=d, input_dim=k,
                    connectivity=connectivity, noise=noise, method=method, sampler=sampler.describe(),
                    n_samples=n_samples, n_test=n_test, ridge=ridge, lambda_D=lambda_D, lambda_inv=lambda_inv,
-                   l2=l2, steps=steps if method == "adam" else 0, latent_gain=latent_gain,
+                   l2=l2, steps=steps if method != "lstsq" else 0, precondition=int(bool(precondition)), latent_gain=latent_gain,
                    offset_scale=offset_scale, fit_seconds=fit_seconds, interrupted=int(interrupted)))
     return net, report
 
@@ -430,6 +459,61 @@ def _with_extra_args(optimizer):
     return optax.with_extra_args_support(optimizer)
 
 
+@functools.lru_cache(maxsize=1)
+def _line_search_gd():
+    """The optimizer of ``method="preconditioned"``: a unit gradient step scaled by a zoom line
+    search (one object, so its compiled chunk is reused). L-BFGS was measured slower here: its
+    curvature pairs would need the preconditioner inside its two-loop recursion."""
+    return optax.chain(optax.sgd(1.0), optax.scale_by_zoom_linesearch(max_linesearch_steps=20))
+
+
+def precondition_gradients(grads, P, M):
+    """Scale each parameter's gradient by a fixed approximation of the inverse Hessian of its
+    quadratic part of the loss (see ``fit(precondition=...)``); ``P`` holds the factored inverse
+    rate second-moment matrix (``V``, ``s``) and the curvature scales of the loss terms."""
+    V, s = P["V"], P["s"]
+    N = M.shape[0]
+    rates = lambda G: ((G @ V) * s) @ V.T  # noqa: E731  G (C + delta)^-1 on the rate (presynaptic) side
+    # neuron (postsynaptic) side of J and b: on-manifold drift error vs off-manifold penalty
+    post = lambda G: P["on"] * (M @ (M.T @ G)) / N + P["off"] * (G - M @ (M.T @ G) / N)  # noqa: E731
+    out = dict(grads)
+    if "W" in out:
+        out["W"] = P["on"] * rates(out["W"].T).T
+    if "b_lat" in out:
+        out["b_lat"] = P["on"] * out["b_lat"]
+    if "J" in out:
+        out["J"] = post(rates(out["J"]))
+    if "A" in out:
+        g = post(rates(out["A"]))
+        out["A"] = 0.5 * (g + g.T)
+    if "b" in out:
+        out["b"] = post(out["b"][:, None])[:, 0]
+    if "B_lat" in out:
+        out["B_lat"] = P["input"] * out["B_lat"]
+    if "gamma0" in out:
+        out["gamma0"] = P["diff"] * out["gamma0"]
+    if "Gamma" in out:
+        out["Gamma"] = P["diff"] * rates(out["Gamma"])
+    return out
+
+
+def _preconditioner(G, N, n, Ud, Si, weights, connectivity):
+    """The fixed preconditioner of ``fit(precondition=True)`` from the Gram matrix of the rates."""
+    lam, V = np.linalg.eigh(G[:N, :N] / n)  # kept factored: an explicit float32 inverse of a matrix
+    s = 1.0 / (np.clip(lam, 0.0, None) + PRECONDITION_SHIFT * np.sum(lam) / N)  # this ill-conditioned is noise
+    low = connectivity == "low_rank"
+    # Hessians of the quadratic terms: drift 2 C / s_f2 (times 1/N through the readout M^T / N for J),
+    # off-manifold 2 lambda_inv C / N; a diffusion loading at the target, about 8 mean(S) / s_D2
+    on = 0.5 * weights["s_f2"] * (1.0 if low else N)
+    off = 0.5 * N / weights["lambda_inv"] if weights["lambda_inv"] > 0 else on
+    u2 = np.mean(Ud**2, axis=0) if Ud.shape[1] else np.ones(0)
+    s_bar = float(np.mean(np.trace(Si, axis1=-2, axis2=-1))) / max(Si.shape[-1], 1)
+    diff = weights["s_D2"] / (8.0 * s_bar * max(weights["lambda_D"], 1e-12)) if s_bar > 0 else 1.0
+    f32 = lambda a: jnp.asarray(a, jnp.float32)  # noqa: E731
+    return dict(V=f32(V), s=f32(s), on=f32(on), off=f32(off), input=f32(0.5 * weights["s_f2"] / np.where(u2 > 0, u2, 1.0)),
+                diff=f32(diff))
+
+
 @functools.lru_cache(maxsize=64)
 def default_optimizer(learning_rate: float, steps: int):
     """Adam with a cosine decay to 1% over ``steps`` (the optimizer ``fit`` uses when none is
@@ -438,7 +522,7 @@ def default_optimizer(learning_rate: float, steps: int):
 
 
 @partial(jax.jit, static_argnames=("tx", "batch_size", "connectivity", "noise", "chunk"))
-def _run_chunk(p, state, start, data, key, M, x0, weights, *, tx, batch_size, connectivity, noise, chunk):
+def _run_chunk(p, state, start, data, key, M, x0, weights, P, *, tx, batch_size, connectivity, noise, chunk):
     """``chunk`` optimiser steps in one ``lax.scan``; everything numeric is traced, so a new fit
     with the same shapes and settings reuses the compiled program."""
     n = data["zi"].shape[0]
@@ -454,14 +538,15 @@ def _run_chunk(p, state, start, data, key, M, x0, weights, *, tx, batch_size, co
             idx = jax.random.randint(jax.random.fold_in(key, i), (batch_size,), 0, n)
             batch = jax.tree_util.tree_map(lambda a: a[idx], data)
         value, grad = jax.value_and_grad(loss_fn)(q, batch)
-        updates, st = tx.update(grad, st, q, value=value, grad=grad, value_fn=lambda r: loss_fn(r, batch))
+        direction = grad if P is None else precondition_gradients(grad, P, M)  # the line search keeps the true gradient
+        updates, st = tx.update(direction, st, q, value=value, grad=grad, value_fn=lambda r: loss_fn(r, batch))
         return (optax.apply_updates(q, updates), st), value
 
     (p, state), values = jax.lax.scan(step, (p, state), start + jnp.arange(chunk))
     return p, state, values
 
 
-def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, progress, chunk=50):
+def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, progress, preconditioner=None, chunk=50):
     """Minibatched optax training in jitted ``lax.scan`` chunks; keeps the best parameters seen and
     returns them with the loss history if interrupted (KeyboardInterrupt)."""
     try:
@@ -473,7 +558,7 @@ def _optax_loop(params, data, optimizer, key, *, steps, batch_size, loss_kw, pro
     weights = {k: jnp.float32(v) for k, v in lk.pop("weights").items()}
 
     def run_chunk(p, state, start):
-        return _run_chunk(p, state, start, data, key, lk["M"], lk["x0"], weights, **static)
+        return _run_chunk(p, state, start, data, key, lk["M"], lk["x0"], weights, preconditioner, **static)
 
     state = tx.init(params)
     history, best, best_loss, interrupted = [], params, np.inf, False

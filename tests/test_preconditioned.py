@@ -1,0 +1,58 @@
+"""The preconditioned optax route (``fit(method="preconditioned")``): from a random start it
+reaches the closed form's accuracy class in tens of steps, where plain gradient methods crawl."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import ddm_explore as ddm
+from ddm_explore.matching._fit import _preconditioner, precondition_gradients
+
+KEY = jax.random.key(0)
+
+
+@pytest.fixture(scope="module")
+def vdp():
+    return ddm.systems.van_der_pol(mu=1.0, sigma=0.1)
+
+
+@pytest.mark.parametrize("connectivity", ["low_rank", "full"])
+def test_random_start_reaches_one_percent(vdp, connectivity):
+    # measured 0.0018 (low_rank) and 0.0017 (full) at N = 256 and 100 steps; here N = 128, 60 steps
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity=connectivity, method="preconditioned", init="random",
+                          steps=60, progress=False)
+    assert float(report.eps_f) < 0.01
+    assert float(report.eps_D) < 0.05
+    assert report.attrs["precondition"] == 1 and report.attrs["steps"] == 60
+
+
+def test_preconditioning_is_what_makes_it_fast(vdp):
+    # the same optimizer (unit step + zoom line search) without the preconditioner stays far off
+    opt = optax.chain(optax.sgd(1.0), optax.scale_by_zoom_linesearch(max_linesearch_steps=20))
+    kw = dict(key=KEY, method="adam", optimizer=opt, init="random", steps=60, batch_size=4096, progress=False)
+    _, plain = ddm.fit(vdp, 128, precondition=False, **kw)
+    _, pre = ddm.fit(vdp, 128, precondition=True, **kw)
+    assert float(pre.eps_f) < 0.01 < 0.1 < float(plain.eps_f)
+
+
+def test_preconditioner_inverts_the_rate_factor():
+    # on the rate side, W's gradient is multiplied by (C + delta I)^-1 (times the drift scale)
+    rng = np.random.default_rng(0)
+    N, n, d = 16, 400, 2
+    Phi = np.tanh(rng.normal(size=(n, N)))
+    G = Phi.T @ Phi
+    weights = dict(s_f2=2.0, s_D2=1.0, lambda_D=1.0, lambda_inv=1.0)
+    P = _preconditioner(G, N, n, np.zeros((n, 0)), np.broadcast_to(np.eye(d), (n, d, d)), weights, "low_rank")
+    g = rng.normal(size=(N, d)).astype(np.float32)
+    out = precondition_gradients(dict(W=jnp.asarray(g)), P, jnp.asarray(rng.normal(size=(N, d)), jnp.float32))
+    C = G / n
+    want = 0.5 * 2.0 * np.linalg.solve(C + 1e-4 * np.trace(C) / N * np.eye(N), g)
+    np.testing.assert_allclose(np.asarray(out["W"]), want, rtol=2e-3, atol=1e-4 * np.abs(want).max())
+
+
+def test_warm_start_from_closed_form_stays_accurate(vdp):
+    _, closed = ddm.fit(vdp, 128, key=KEY, progress=False)
+    _, warm = ddm.fit(vdp, 128, key=KEY, method="preconditioned", steps=20, progress=False)
+    assert float(warm.eps_f) < 2 * float(closed.eps_f) + 1e-3
