@@ -15,11 +15,16 @@ from .._progress import progress_bar
 from ..network._network import Network
 from ..sdes._sde import SDE
 from ._inputs import Schedule, as_schedule
+from ._noise import counter_normal_pair, counter_normals, key_words
 
 #: recorded floats per segment: bounds the device memory of one jitted call
 _SEGMENT_BUDGET = 8_000_000
 #: noise floats drawn at once: bounds the memory of one chunk's noise when record_every is long
 _DRAW_BUDGET = 4_000_000
+#: latent channels added by fused multiply-adds (more: one matmul per step)
+_FUSED_CHANNELS = 8
+#: fold_in tag of the private-noise stream (its counters are hashed per step, see _noise.py)
+_PRIVATE_STREAM = 0x70726976
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,30 +63,49 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
 
     n_private = x.shape[1] if private and not deterministic else 0
     n_blocks = record_every // draw_every
+    paired = bool(n_private) and draw_every % 2 == 0  # one cipher call serves two steps
+    if n_private:  # private normals are hashed from counters inside the step: _noise.py
+        k0, k1 = key_words(jax.random.fold_in(key, _PRIVATE_STREAM + int(paired)))
+        private_scale = system.private_noise * sqdt
+    # a network with constant noise loading L = M gamma0 and few latent channels: L dW as d
+    # broadcast multiply-adds that fuse with the step's elementwise work (no small matmul per step)
+    additive = isinstance(system, Network) and system.Gamma is None and not deterministic and n_noise <= _FUSED_CHANNELS
+    if additive:
+        L = system.M @ system.gamma0  # (N, d)
+    has_inputs = values.shape[-1] > 0
 
-    def em_step(x, inp):
-        t, dw, dp = inp
-        u = values[:, jnp.searchsorted(breaks, t, side="right")]
+    def euler(x, step, dw, private_normals):
+        u = values[:, jnp.searchsorted(breaks, step * dt, side="right")] if has_inputs else values[:, 0]
         dx = _drift(system, x, u) * dt
-        if not deterministic:
+        if additive:
+            for c in range(n_noise):
+                dx = dx + dw[:, c:c + 1] * L[:, c]
+        elif not deterministic:
             dx = dx + _noise(system, x, dw)
-            if n_private:
-                dx = dx + dp
-        return x + dx, None
+        if n_private:
+            dx = dx + private_scale * private_normals
+        return x + dx
 
-    def block(x, k_block, first_step):  # draw_every steps with their noise drawn at once
+    def one_step(x, inp):
+        step, dw = inp
+        zp = counter_normals(k0, k1, step.astype(jnp.uint32), x.shape) if n_private else None
+        return euler(x, step, dw, zp), None
+
+    def two_steps(x, inp):  # private noise of both steps from one Threefry call
+        step, dw = inp  # step: the first of the two
+        za, zb = counter_normal_pair(k0, k1, (step // 2).astype(jnp.uint32), x.shape)
+        return euler(euler(x, step, dw[0], za), step + 1, dw[1], zb), None
+
+    def block(x, k_block, first_step):  # draw_every steps with their latent noise drawn at once
         shape = (draw_every, x.shape[0])
         if deterministic:
             dW = jnp.zeros(shape + (0,), x.dtype)
         else:  # latent channels: m numbers per trial-step
             dW = jax.random.normal(k_block, shape + (n_noise,), x.dtype) * sqdt
-        if n_private:  # N private channels (threefry + erfinv measured faster in this loop on CPU than
-            # Box–Muller on the same bits or XLA's RngBitGenerator: see benchmarks/README.md)
-            dP = jax.random.normal(jax.random.fold_in(k_block, 0), shape + (n_private,), x.dtype) * (system.private_noise * sqdt)
-        else:
-            dP = jnp.zeros(shape + (0,), x.dtype)
-        t = (first_step + jnp.arange(draw_every)) * dt
-        return jax.lax.scan(em_step, x, (t, dW, dP))[0]
+        steps = first_step + jnp.arange(draw_every)
+        if paired:
+            return jax.lax.scan(two_steps, x, (steps[::2], dW.reshape((draw_every // 2, 2) + dW.shape[1:])))[0]
+        return jax.lax.scan(one_step, x, (steps, dW))[0]
 
     def one_record(x, j):  # j: global index of the record this chunk ends at
         k_chunk = jax.random.fold_in(key, j)
@@ -183,7 +207,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     cap = max(1, min(n_rec, _SEGMENT_BUDGET // max(per_record, 1), max(1, 200_000 // record_every)))
     n_seg = -(-n_rec // cap)
     seg_len = -(-n_rec // n_seg)
-    drawn = n_trials * (_n_noise(target) + (width if private else 0))  # noise floats per step
+    drawn = n_trials * _n_noise(target)  # latent noise floats per step (private noise is made in the step)
     draw_every = max(b for b in range(1, record_every + 1) if record_every % b == 0 and (b * drawn <= _DRAW_BUDGET or b == 1))
     kw = dict(n_records=seg_len, record_every=record_every, draw_every=draw_every,
               n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
