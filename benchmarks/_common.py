@@ -19,6 +19,20 @@ def best_time(fn, *, repeats: int = 3) -> float:
     return min(times)
 
 
+def race(fns: dict, *, rounds: int = 5) -> dict:
+    """Minimum wall time of each ``fn()`` over ``rounds`` interleaved rounds (one untimed compiling
+    run each first): on a shared machine every method then sees the same background load."""
+    for fn in fns.values():
+        jax.block_until_ready(fn())
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            jax.block_until_ready(fn())
+            best[name] = min(best[name], time.perf_counter() - t)
+    return best
+
+
 def networks(n_neurons: int, *, key):
     """Van der Pol networks of N neurons: the closed-form low-rank fit and the same J stored full."""
     import ddm_explore as ddm

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ddm_explore as ddm  # noqa: E402
-from _common import best_time, device_line, networks, print_table  # noqa: E402
+from _common import device_line, networks, print_table, race  # noqa: E402
 
 
 def roofline(J, b, x, *, steps, dt):
@@ -110,7 +110,7 @@ def main(argv=None):
     ap.add_argument("--trials", type=int, default=256)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--record-every", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5, help="interleaved timing rounds (minimum kept)")
     ap.add_argument("--no-peers", action="store_true", help="skip diffrax and torchsde")
     ap.add_argument("--no-torchsde", action="store_true", help="skip torchsde (minutes on 2 cores)")
     args = ap.parse_args(argv)
@@ -120,37 +120,35 @@ def main(argv=None):
     z0 = np.asarray(jax.random.uniform(jax.random.key(3), (T, 2), minval=-2.0, maxval=2.0))
     x = full.embed(z0)
     gflop = 2.0 * T * N * N * steps / 1e9  # the N x N matmul of every trial-step
-    timed = lambda fn: best_time(fn, repeats=args.repeats)  # noqa: E731
 
-    t_roof = timed(roofline(full.J, full.b, x, steps=steps, dt=dt))
-    print(f"  measured roofline: {t_roof:.3g} s", flush=True)
-    rows = [["roofline: jitted lax.scan matmul chain, no noise", t_roof, gflop / t_roof, 1.0, "", ""]]
-    res = {}
-    for label, net, det in (("ddm.simulate, full J, latent noise (m = 2)", full, False),
-                            ("ddm.simulate, full J, private noise (m = N + 2)", private, False),
-                            ("ddm.simulate, full J, noise-free", full, True)):
-        res[label] = timed(ours(net, z0, steps=steps, dt=dt, record_every=rec, deterministic=det))
-        print(f"  measured {label}: {res[label]:.3g} s", flush=True)
+    labels = {"roof": "roofline: jitted lax.scan matmul chain, no noise",
+              "latent": "ddm.simulate, full J, latent noise (m = 2)",
+              "private": "ddm.simulate, full J, private noise (m = N + 2)",
+              "free": "ddm.simulate, full J, noise-free"}
+    fns = {"roof": roofline(full.J, full.b, x, steps=steps, dt=dt),
+           "latent": ours(full, z0, steps=steps, dt=dt, record_every=rec),
+           "private": ours(private, z0, steps=steps, dt=dt, record_every=rec),
+           "free": ours(full, z0, steps=steps, dt=dt, record_every=rec, deterministic=True)}
     peers = {}
     if not args.no_peers:
-        for name, maker, avail in (("diffrax Euler, UnsafeBrownianPath", diffrax_run, "diffrax"),
-                                   ("torchsde euler", torchsde_run, "torchsde")):
-            if avail == "torchsde" and args.no_torchsde:
-                continue
-            if importlib.util.find_spec(avail) is None:
-                print(f"({avail} not installed: pip install -e '.[bench]')")
-                continue
+        if importlib.util.find_spec("diffrax") is None:
+            print("(diffrax not installed: pip install -e '.[bench]')")
+        else:
             for priv, tag, net in ((False, "latent", full), (True, "private", private)):
-                if avail == "torchsde" and priv:  # minutes on 2 cores; the latent case shows the gap
-                    continue
-                fn = maker(net, x, steps=steps, dt=dt, record_every=rec, private=priv)
-                if avail == "torchsde":  # nothing to compile: one timed run
-                    t0 = time.perf_counter()
-                    fn()
-                    peers[(name, tag)] = time.perf_counter() - t0
-                else:
-                    peers[(name, tag)] = timed(fn)
-                print(f"  measured {name}, {tag}: {peers[(name, tag)]:.3g} s", flush=True)
+                fns[("diffrax Euler, UnsafeBrownianPath", tag)] = diffrax_run(net, x, steps=steps, dt=dt, record_every=rec, private=priv)
+    best = race(fns, rounds=args.repeats)  # interleaved rounds: the same background load for every method
+    t_roof = best.pop("roof")
+    res = {labels[k]: best.pop(k) for k in ("latent", "private", "free")}
+    peers.update(best)
+    rows = [[labels["roof"], t_roof, gflop / t_roof, 1.0, "", ""]]
+    if not args.no_peers and not args.no_torchsde:
+        if importlib.util.find_spec("torchsde") is None:
+            print("(torchsde not installed: pip install -e '.[bench]')")
+        else:  # nothing to compile: one timed run; latent noise only (the private case takes minutes on 2 cores)
+            fn = torchsde_run(full, x, steps=steps, dt=dt, record_every=rec, private=False)
+            t0 = time.perf_counter()
+            fn()
+            peers[("torchsde euler", "latent")] = time.perf_counter() - t0
     for label, t in res.items():
         tag = "private" if "private" in label else "latent"
         vs = [f"{peers[(p, tag)] / t:.2f}x" if (p, tag) in peers else "-" for p in
@@ -163,11 +161,13 @@ def main(argv=None):
 
     # low rank: the factorisation, against the same kernel run noise-free
     low_priv = low.replace(private_noise=jnp.float32(0.1))
-    t_free = timed(ours(low, z0, steps=steps, dt=dt, record_every=rec, deterministic=True))
+    best = race({"free": ours(low, z0, steps=steps, dt=dt, record_every=rec, deterministic=True),
+                 "latent": ours(low, z0, steps=steps, dt=dt, record_every=rec),
+                 "private": ours(low_priv, z0, steps=steps, dt=dt, record_every=rec)}, rounds=args.repeats)
+    t_free = best["free"]
     rows = [["ddm.simulate, low-rank J, noise-free", t_free, 1.0]]
-    for label, net in (("ddm.simulate, low-rank J, latent noise", low), ("ddm.simulate, low-rank J, private noise", low_priv)):
-        t = timed(ours(net, z0, steps=steps, dt=dt, record_every=rec))
-        rows.append([label, t, t_free / t])
+    for label, key in (("ddm.simulate, low-rank J, latent noise", "latent"), ("ddm.simulate, low-rank J, private noise", "private")):
+        rows.append([label, best[key], t_free / best[key]])
     print_table(f"Simulation, low-rank J (rank 2, factorised): N = {N}, {T} trials, {steps} steps",
                 ["method", "wall s", "fraction of noise-free"], rows)
 

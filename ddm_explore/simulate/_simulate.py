@@ -25,6 +25,8 @@ _DRAW_BUDGET = 4_000_000
 _FUSED_CHANNELS = 8
 #: fold_in tag of the private-noise stream (its counters are hashed per step, see _noise.py)
 _PRIVATE_STREAM = 0x70726976
+#: fold_in tag of the latent-noise stream
+_LATENT_STREAM = 0x6C61746E
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,24 +98,26 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
         za, zb = counter_normal_pair(k0, k1, (step // 2).astype(jnp.uint32), x.shape)
         return euler(euler(x, step, dw[0], za), step + 1, dw[1], zb), None
 
-    def block(x, k_block, first_step):  # draw_every steps with their latent noise drawn at once
+    if not deterministic:  # latent normals: Threefry counters (position, first step of the block)
+        l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
+
+    def block(x, first_step):  # draw_every steps with their latent noise drawn at once
         shape = (draw_every, x.shape[0])
         if deterministic:
             dW = jnp.zeros(shape + (0,), x.dtype)
         else:  # latent channels: m numbers per trial-step
-            dW = jax.random.normal(k_block, shape + (n_noise,), x.dtype) * sqdt
+            dW = counter_normals(l0, l1, first_step.astype(jnp.uint32), shape + (n_noise,)) * sqdt
         steps = first_step + jnp.arange(draw_every)
         if paired:
             return jax.lax.scan(two_steps, x, (steps[::2], dW.reshape((draw_every // 2, 2) + dW.shape[1:])))[0]
         return jax.lax.scan(one_step, x, (steps, dW))[0]
 
     def one_record(x, j):  # j: global index of the record this chunk ends at
-        k_chunk = jax.random.fold_in(key, j)
         first = (j - 1) * record_every
         if n_blocks == 1:
-            x = block(x, k_chunk, first)
+            x = block(x, first)
         else:  # bounds the memory of the drawn noise when record_every is long
-            x = jax.lax.fori_loop(0, n_blocks, lambda b, x: block(x, jax.random.fold_in(k_chunk, b + 1), first + b * draw_every), x)
+            x = jax.lax.fori_loop(0, n_blocks, lambda b, x: block(x, first + b * draw_every), x)
         return x, (_readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype))
 
     return jax.lax.scan(one_record, x, first_record + jnp.arange(n_records))
