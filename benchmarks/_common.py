@@ -8,17 +8,6 @@ import jax
 import jax.numpy as jnp
 
 
-def best_time(fn, *, repeats: int = 3) -> float:
-    """Minimum wall time of ``fn()`` over ``repeats`` runs after one untimed (compiling) run."""
-    jax.block_until_ready(fn())
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def race(fns: dict, *, rounds: int = 5) -> dict:
     """Minimum wall time of each ``fn()`` over ``rounds`` interleaved rounds (one untimed compiling
     run each first): on a shared machine every method then sees the same background load."""

@@ -129,7 +129,6 @@ def main(argv=None):
            "latent": ours(full, z0, steps=steps, dt=dt, record_every=rec),
            "private": ours(private, z0, steps=steps, dt=dt, record_every=rec),
            "free": ours(full, z0, steps=steps, dt=dt, record_every=rec, deterministic=True)}
-    peers = {}
     if not args.no_peers:
         if importlib.util.find_spec("diffrax") is None:
             print("(diffrax not installed: pip install -e '.[bench]')")
@@ -139,7 +138,7 @@ def main(argv=None):
     best = race(fns, rounds=args.repeats)  # interleaved rounds: the same background load for every method
     t_roof = best.pop("roof")
     res = {labels[k]: best.pop(k) for k in ("latent", "private", "free")}
-    peers.update(best)
+    peers = best  # what is left: the peers, keyed (name, noise)
     rows = [[labels["roof"], t_roof, gflop / t_roof, 1.0, "", ""]]
     if not args.no_peers and not args.no_torchsde:
         if importlib.util.find_spec("torchsde") is None:

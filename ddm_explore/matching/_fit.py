@@ -84,12 +84,12 @@ def _ridge_from_gram(G, p, n, ridge, n_penalised):
     targets Y; returns (beta, mean squared residual summed over Y's columns)."""
     A = G[:p, :p] / n
     rhs = G[:p, p:] / n
-    A[np.arange(n_penalised), np.arange(n_penalised)] += ridge
+    A_ridge = A.copy()
+    A_ridge[np.arange(n_penalised), np.arange(n_penalised)] += ridge
     try:
-        beta = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), rhs, check_finite=False)
+        beta = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A_ridge, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
-        beta = np.linalg.lstsq(A, rhs, rcond=None)[0]
-    A[np.arange(n_penalised), np.arange(n_penalised)] -= ridge
+        beta = np.linalg.lstsq(A_ridge, rhs, rcond=None)[0]
     # ||X beta - Y||^2 / n expanded in the Gram matrix (no second pass over the n rows)
     mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * rhs) + np.sum(beta * (A @ beta))
     return beta, max(float(mse), 0.0)
