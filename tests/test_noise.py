@@ -94,6 +94,8 @@ def test_counter_normals_match_the_normal_distribution():
         assert np.all(np.isfinite(z)) and np.abs(z).max() < 5.5
     n = za.size
     assert abs(np.corrcoef(za, zb)[0, 1]) < 5 / np.sqrt(n)  # the two words of one counter
+    # Box-Muller's pair shares one radius: independence shows in the squares too
+    assert abs(np.corrcoef(za**2, zb**2)[0, 1]) < 5 / np.sqrt(n)
     # another step's counters give other numbers
     zd = np.asarray(counter_normal_pair(k0, k1, jnp.uint32(8), (256, 512))[0], np.float64).ravel()
     assert abs(np.corrcoef(za, zd)[0, 1]) < 5 / np.sqrt(n)
@@ -109,3 +111,36 @@ def test_threefry_matches_jax():
     x = rng.integers(0, 2**32, size=2000, dtype=np.uint32)
     a, b = threefry2x32(jnp.uint32(k[0]), jnp.uint32(k[1]), jnp.asarray(x[:1000]), jnp.asarray(x[1000:]))
     np.testing.assert_array_equal(np.concatenate([a, b]), np.asarray(threefry_2x32(k, x)))
+
+
+def test_box_muller_parts_are_float32_accurate_on_every_input():
+    # all 2^23 values the top 23 bits of a word can take, against float64 numpy
+    from ddm_explore.simulate._noise import _cos_sin, _radius
+
+    k = np.arange(2**23, dtype=np.uint32)
+    w = (k << np.uint32(9)) | np.uint32(0x1FF)  # the 9 low bits are ignored
+    u = (k + 0.5) * 2.0**-23
+    r_ref = np.sqrt(-2.0 * np.log(u))
+    r = np.asarray(jax.jit(_radius)(w), np.float64)
+    assert np.max(np.abs(r - r_ref) / r_ref) < 4e-7  # float32 epsilon is 1.2e-7
+    theta = (k >> 21) * (np.pi / 2) + ((k & 0x1FFFFF) + 0.5) * (np.pi / 2 * 2.0**-21) - np.pi / 4
+    c, s = (np.asarray(a, np.float64) for a in jax.jit(_cos_sin)(w))
+    assert np.max(np.abs(c - np.cos(theta))) < 3e-7 and np.max(np.abs(s - np.sin(theta))) < 3e-7
+    # the angles cover the circle uniformly: every 1/64 turn holds the same number of them
+    counts = np.histogram(np.arctan2(s, c) % (2 * np.pi), bins=64, range=(0, 2 * np.pi))[0]
+    assert counts.min() == counts.max() == 2**23 // 64
+
+
+def test_private_noise_does_not_depend_on_segmentation_or_block_size(monkeypatch):
+    # the pair counters are global step indices and a segment restarts the carried normals from them
+    from ddm_explore.simulate import _simulate
+
+    kw = dict(t_max=0.6, dt=0.01, n_trials=5, z0=np.zeros(2), record_every=6, record_neurons=True, progress=False)
+    for gamma, attr, value in ((0.2, "_SEGMENT_BUDGET", 5 * (2 + 16) * 3),  # 3 records a segment
+                               (0.0, "_DRAW_BUDGET", 5 * 2 * 2)):  # private noise only: 2-step blocks
+        net = _leaky_net(16, private=0.3, gamma=gamma)
+        one = ddm.simulate(net, key=jax.random.key(6), **kw)
+        with monkeypatch.context() as m:
+            m.setattr(_simulate, attr, value)
+            many = ddm.simulate(net, key=jax.random.key(6), **kw)
+        np.testing.assert_array_equal(many.x.values, one.x.values)

@@ -65,9 +65,11 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
 
     n_private = x.shape[1] if private and not deterministic else 0
     n_blocks = record_every // draw_every
-    paired = bool(n_private) and draw_every % 2 == 0  # one cipher call serves two steps
-    if n_private:  # private normals are hashed from counters inside the step: _noise.py
-        k0, k1 = key_words(jax.random.fold_in(key, _PRIVATE_STREAM + int(paired)))
+    # private normals are hashed from counters inside the step (_noise.py); with an even number
+    # of steps per block, one Threefry call and one Box–Muller transform serve two steps
+    paired = bool(n_private) and draw_every % 2 == 0
+    if n_private:
+        k0, k1 = key_words(jax.random.fold_in(key, _PRIVATE_STREAM + 2 * int(paired)))
         private_scale = system.private_noise * sqdt
     # a network with constant noise loading L = M gamma0 and few latent channels: L dW as d
     # broadcast multiply-adds that fuse with the step's elementwise work (no small matmul per step)
@@ -93,10 +95,19 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
         zp = counter_normals(k0, k1, step.astype(jnp.uint32), x.shape) if n_private else None
         return euler(x, step, dw, zp), None
 
-    def two_steps(x, inp):  # private noise of both steps from one Threefry call
-        step, dw = inp  # step: the first of the two
-        za, zb = counter_normal_pair(k0, k1, (step // 2).astype(jnp.uint32), x.shape)
-        return euler(euler(x, step, dw[0], za), step + 1, dw[1], zb), None
+    # Paired steps carry c = x + i xi: the state and the private normals of the next step in one
+    # complex64 array. The pair counter q gives the normals of steps 2q - 1 and 2q; the step 2q - 1
+    # normals enter the state at once and the step 2q ones ride in the carry, so the cipher and
+    # the transform run once, in the pass that writes the carry (two real outputs would be two
+    # passes, each recomputing the cipher).
+    def next_normals(first_step):  # xi of an even step: the second word of its pair counter
+        return counter_normal_pair(k0, k1, (first_step // 2).astype(jnp.uint32), x.shape)[1]
+
+    def two_steps(c, inp):
+        step, dw = inp  # step: the first of the two, even
+        x = euler(jnp.real(c), step, dw[0], jnp.imag(c))
+        za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x.shape)
+        return jax.lax.complex(euler(x, step + 1, dw[1], za), zb), None
 
     if not deterministic:  # latent normals: Threefry counters (position, first step of the block)
         l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
@@ -112,15 +123,20 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
             return jax.lax.scan(two_steps, x, (steps[::2], dW.reshape((draw_every // 2, 2) + dW.shape[1:])))[0]
         return jax.lax.scan(one_step, x, (steps, dW))[0]
 
-    def one_record(x, j):  # j: global index of the record this chunk ends at
+    state = jnp.real if paired else (lambda c: c)
+
+    def one_record(c, j):  # j: global index of the record this chunk ends at
         first = (j - 1) * record_every
         if n_blocks == 1:
-            x = block(x, first)
+            c = block(c, first)
         else:  # bounds the memory of the drawn noise when record_every is long
-            x = jax.lax.fori_loop(0, n_blocks, lambda b, x: block(x, first + b * draw_every), x)
-        return x, (_readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype))
+            c = jax.lax.fori_loop(0, n_blocks, lambda b, c: block(c, first + b * draw_every), c)
+        x = state(c)
+        return c, (_readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype))
 
-    return jax.lax.scan(one_record, x, first_record + jnp.arange(n_records))
+    c = jax.lax.complex(x, next_normals((first_record - 1) * record_every)) if paired else x
+    c, records = jax.lax.scan(one_record, c, first_record + jnp.arange(n_records))
+    return state(c), records
 
 
 def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None, inputs=None,
@@ -212,7 +228,10 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     n_seg = -(-n_rec // cap)
     seg_len = -(-n_rec // n_seg)
     drawn = n_trials * _n_noise(target)  # latent noise floats per step (private noise is made in the step)
-    draw_every = max(b for b in range(1, record_every + 1) if record_every % b == 0 and (b * drawn <= _DRAW_BUDGET or b == 1))
+    sizes = [b for b in range(1, record_every + 1) if record_every % b == 0]
+    draw_every = max(b for b in sizes if b * drawn <= _DRAW_BUDGET or b == 1)
+    if private and record_every % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
+        draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
     kw = dict(n_records=seg_len, record_every=record_every, draw_every=draw_every,
               n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
               private=private)
