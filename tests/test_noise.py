@@ -144,3 +144,12 @@ def test_private_noise_does_not_depend_on_segmentation_or_block_size(monkeypatch
             m.setattr(_simulate, attr, value)
             many = ddm.simulate(net, key=jax.random.key(6), **kw)
         np.testing.assert_array_equal(many.x.values, one.x.values)
+
+
+def test_private_noise_does_not_depend_on_record_every():
+    # odd record_every runs in chunks of two records, so every record_every pairs the private noise
+    net = _leaky_net(16, private=0.3, gamma=0.0)
+    kw = dict(t_max=0.33, dt=0.01, n_trials=3, z0=np.zeros(2), record_neurons=True, key=jax.random.key(7), progress=False)
+    every = ddm.simulate(net, record_every=1, **kw).x.values  # 33 steps: an odd number of records
+    for k in (2, 3, 11):
+        np.testing.assert_array_equal(ddm.simulate(net, record_every=k, **kw).x.values, every[:, ::k])

@@ -57,10 +57,13 @@ def _readout(system, x):
 
 
 @partial(jax.jit, static_argnames=("n_records", "record_every", "draw_every", "n_noise", "deterministic",
-                                   "record_neurons", "private"))
+                                   "record_neurons", "private", "split"))
 def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, record_every, draw_every, n_noise,
-             deterministic, record_neurons, private):
-    """Advance ``n_records * record_every`` steps; return the final state and the records."""
+             deterministic, record_neurons, private, split=1):
+    """Advance ``n_records * record_every`` steps; return the final state and the records.
+
+    ``split=2``: every chunk of ``record_every`` steps (an even number, twice the user's odd
+    ``record_every``) also records its middle state, so private noise stays paired."""
     sqdt = jnp.sqrt(dt)
 
     n_private = x.shape[1] if private and not deterministic else 0
@@ -112,30 +115,51 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
     if not deterministic:  # latent normals: Threefry counters (position, first step of the block)
         l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
 
-    def block(x, first_step):  # draw_every steps with their latent noise drawn at once
-        shape = (draw_every, x.shape[0])
+    def draw(first_step, n):  # the latent noise of n steps, drawn at once
+        shape = (n, x.shape[0])
         if deterministic:
-            dW = jnp.zeros(shape + (0,), x.dtype)
-        else:  # latent channels: m numbers per trial-step
-            dW = counter_normals(l0, l1, first_step.astype(jnp.uint32), shape + (n_noise,)) * sqdt
-        steps = first_step + jnp.arange(draw_every)
+            return jnp.zeros(shape + (0,), x.dtype)
+        # latent channels: m numbers per trial-step
+        return counter_normals(l0, l1, first_step.astype(jnp.uint32), shape + (n_noise,)) * sqdt
+
+    def pairs(c, first_step, dW):  # len(dW) / 2 pairs of steps from the even step first_step
+        steps = first_step + jnp.arange(0, dW.shape[0], 2)
+        return jax.lax.scan(two_steps, c, (steps, dW.reshape((dW.shape[0] // 2, 2) + dW.shape[1:])))[0]
+
+    def block(x, first_step):  # draw_every steps with their latent noise drawn at once
+        dW = draw(first_step, draw_every)
         if paired:
-            return jax.lax.scan(two_steps, x, (steps[::2], dW.reshape((draw_every // 2, 2) + dW.shape[1:])))[0]
-        return jax.lax.scan(one_step, x, (steps, dW))[0]
+            return pairs(x, first_step, dW)
+        return jax.lax.scan(one_step, x, (first_step + jnp.arange(draw_every), dW))[0]
 
     state = jnp.real if paired else (lambda c: c)
 
+    def records_of(x):
+        return _readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype)
+
     def one_record(c, j):  # j: global index of the record this chunk ends at
         first = (j - 1) * record_every
+        if split == 2:  # record_every = 2 r, r odd: the middle record falls after the first step of pair h
+            h = (record_every // 2 - 1) // 2
+            dW = draw(first, record_every)
+            c = pairs(c, first, dW[:2 * h])
+            step = first + 2 * h
+            x_mid = euler(jnp.real(c), step, dW[2 * h], jnp.imag(c))
+            za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x.shape)
+            c = jax.lax.complex(euler(x_mid, step + 1, dW[2 * h + 1], za), zb)
+            c = pairs(c, step + 2, dW[2 * h + 2:])
+            mid, end = records_of(x_mid), records_of(jnp.real(c))
+            return c, jax.tree.map(lambda a, b: jnp.stack([a, b]), mid, end)
         if n_blocks == 1:
             c = block(c, first)
         else:  # bounds the memory of the drawn noise when record_every is long
             c = jax.lax.fori_loop(0, n_blocks, lambda b, c: block(c, first + b * draw_every), c)
-        x = state(c)
-        return c, (_readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype))
+        return c, records_of(state(c))
 
     c = jax.lax.complex(x, next_normals((first_record - 1) * record_every)) if paired else x
     c, records = jax.lax.scan(one_record, c, first_record + jnp.arange(n_records))
+    if split == 2:  # (chunks, 2, ...) -> (records, ...)
+        records = jax.tree.map(lambda a: a.reshape((2 * n_records,) + a.shape[2:]), records)
     return state(c), records
 
 
@@ -228,13 +252,18 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     n_seg = -(-n_rec // cap)
     seg_len = -(-n_rec // n_seg)
     drawn = n_trials * _n_noise(target)  # latent noise floats per step (private noise is made in the step)
-    sizes = [b for b in range(1, record_every + 1) if record_every % b == 0]
+    # private noise is generated for two steps at a time: an odd record_every runs in chunks of
+    # two records (2 record_every steps, latent noise drawn at once) when they fit the draw budget
+    split = 2 if private and not deterministic and record_every % 2 and 2 * record_every * drawn <= _DRAW_BUDGET else 1
+    seg_len += seg_len % split
+    chunk = record_every * split
+    sizes = [b for b in range(1, chunk + 1) if chunk % b == 0]
     draw_every = max(b for b in sizes if b * drawn <= _DRAW_BUDGET or b == 1)
-    if private and record_every % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
+    if private and chunk % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
         draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
-    kw = dict(n_records=seg_len, record_every=record_every, draw_every=draw_every,
+    kw = dict(n_records=seg_len // split, record_every=chunk, draw_every=draw_every,
               n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
-              private=private)
+              private=private, split=split)
     breaks = jnp.asarray(sched.breaks, jnp.float32)
     values = jnp.asarray(sched.values, jnp.float32)
     z_rec = np.empty((n_rec + 1, n_trials, d), np.float32)
@@ -245,7 +274,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     with progress_bar(progress and n_seg > 1, n_seg, f"simulate {getattr(target, 'name', '')}") as bar:
         for s in range(n_seg):
             start = s * seg_len
-            x, (zs, xs) = _segment(target, x, k_noise, start + 1, breaks, values, jnp.float32(dt), **kw)
+            x, (zs, xs) = _segment(target, x, k_noise, start // split + 1, breaks, values, jnp.float32(dt), **kw)
             take = min(seg_len, n_rec - start)
             zs = np.asarray(zs[:take])
             z_rec[start + 1:start + 1 + take] = zs
