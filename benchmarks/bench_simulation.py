@@ -110,7 +110,7 @@ def main(argv=None):
     ap.add_argument("--trials", type=int, default=256)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--record-every", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=5, help="interleaved timing rounds (minimum kept)")
+    ap.add_argument("--repeats", type=int, default=10, help="interleaved timing rounds (minimum kept)")
     ap.add_argument("--no-peers", action="store_true", help="skip diffrax and torchsde")
     ap.add_argument("--no-torchsde", action="store_true", help="skip torchsde (minutes on 2 cores)")
     args = ap.parse_args(argv)

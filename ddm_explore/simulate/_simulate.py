@@ -106,11 +106,13 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
     def next_normals(first_step):  # xi of an even step: the second word of its pair counter
         return counter_normal_pair(k0, k1, (first_step // 2).astype(jnp.uint32), x.shape)[1]
 
+    def pair_of_steps(c, step, dw):  # step: the first of the two, even; returns the carry and the middle state
+        x_mid = euler(jnp.real(c), step, dw[0], jnp.imag(c))
+        za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x_mid.shape)
+        return jax.lax.complex(euler(x_mid, step + 1, dw[1], za), zb), x_mid
+
     def two_steps(c, inp):
-        step, dw = inp  # step: the first of the two, even
-        x = euler(jnp.real(c), step, dw[0], jnp.imag(c))
-        za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x.shape)
-        return jax.lax.complex(euler(x, step + 1, dw[1], za), zb), None
+        return pair_of_steps(c, *inp)[0], None
 
     if not deterministic:  # latent normals: Threefry counters (position, first step of the block)
         l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
@@ -143,11 +145,8 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
             h = (record_every // 2 - 1) // 2
             dW = draw(first, record_every)
             c = pairs(c, first, dW[:2 * h])
-            step = first + 2 * h
-            x_mid = euler(jnp.real(c), step, dW[2 * h], jnp.imag(c))
-            za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x.shape)
-            c = jax.lax.complex(euler(x_mid, step + 1, dW[2 * h + 1], za), zb)
-            c = pairs(c, step + 2, dW[2 * h + 2:])
+            c, x_mid = pair_of_steps(c, first + 2 * h, dW[2 * h:2 * h + 2])
+            c = pairs(c, first + 2 * h + 2, dW[2 * h + 2:])
             mid, end = records_of(x_mid), records_of(jnp.real(c))
             return c, jax.tree.map(lambda a, b: jnp.stack([a, b]), mid, end)
         if n_blocks == 1:
