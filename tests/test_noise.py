@@ -153,3 +153,19 @@ def test_private_noise_does_not_depend_on_record_every():
     every = ddm.simulate(net, record_every=1, **kw).x.values  # 33 steps: an odd number of records
     for k in (2, 3, 11):
         np.testing.assert_array_equal(ddm.simulate(net, record_every=k, **kw).x.values, every[:, ::k])
+
+
+def test_odd_record_every_runs_as_many_segments_as_it_needs(monkeypatch):
+    # one record a segment rounds up to two (a chunk): 3 records take 2 segments, not 3
+    from ddm_explore.simulate import _simulate
+
+    net = _leaky_net(16, private=0.3, gamma=0.0)
+    kw = dict(t_max=0.03, dt=0.01, n_trials=2, z0=np.zeros(2), record_every=1, record_neurons=True,
+              key=jax.random.key(1), progress=False)
+    one = ddm.simulate(net, **kw).x.values
+    monkeypatch.setattr(_simulate, "_SEGMENT_BUDGET", 2 * (2 + 16))
+    calls = []
+    segment = _simulate._segment
+    monkeypatch.setattr(_simulate, "_segment", lambda *a, **k: calls.append(a[3]) or segment(*a, **k))
+    np.testing.assert_array_equal(ddm.simulate(net, **kw).x.values, one)
+    assert calls == [1, 2]  # first chunk of each segment

@@ -255,6 +255,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     # two records (2 record_every steps, latent noise drawn at once) when they fit the draw budget
     split = 2 if private and not deterministic and record_every % 2 and 2 * record_every * drawn <= _DRAW_BUDGET else 1
     seg_len += seg_len % split
+    n_seg = -(-n_rec // seg_len)  # an even seg_len may need fewer segments
     chunk = record_every * split
     sizes = [b for b in range(1, chunk + 1) if chunk % b == 0]
     draw_every = max(b for b in sizes if b * drawn <= _DRAW_BUDGET or b == 1)
