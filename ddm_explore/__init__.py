@@ -13,7 +13,7 @@ from .matching import occupation as occupation
 from .network import Network as Network
 from .sdes import SDE as SDE
 from .sdes import systems as systems
-from .simulate import simulate as simulate
+from .simulation import simulate as simulate
 
 __version__ = "0.1.0"
 from ._sweep import sweep as sweep

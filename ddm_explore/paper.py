@@ -23,7 +23,7 @@ from .matching._fit import fit
 from .matching._samplers import occupation
 from .sdes import systems
 from .sdes._sde import SDE
-from .simulate._simulate import simulate
+from .simulation._simulate import simulate
 
 
 def state_dependent_ou(*, s: float = 0.3) -> SDE:

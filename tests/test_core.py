@@ -144,7 +144,7 @@ def test_same_key_same_numbers(vdp):
 
 
 def test_segmented_simulation_equals_one_segment(vdp, monkeypatch):
-    from ddm_explore.simulate import _simulate
+    from ddm_explore.simulation import _simulate
 
     one = ddm.simulate(vdp, t_max=4.0, dt=0.01, n_trials=3, key=KEY, record_every=4, progress=False)
     monkeypatch.setattr(_simulate, "_SEGMENT_BUDGET", 3 * 2 * 7)  # 7 records a segment, with padding

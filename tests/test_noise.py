@@ -80,7 +80,7 @@ def test_private_noise_of_paired_steps_is_independent_across_the_pair():
 def test_counter_normals_match_the_normal_distribution():
     from scipy import stats
 
-    from ddm_explore.simulate._noise import counter_normal_pair, counter_normals, key_words
+    from ddm_explore.simulation._noise import counter_normal_pair, counter_normals, key_words
 
     k0, k1 = key_words(jax.random.key(11))
     za, zb = (np.asarray(z, np.float64).ravel() for z in counter_normal_pair(k0, k1, jnp.uint32(7), (256, 512)))
@@ -104,7 +104,7 @@ def test_counter_normals_match_the_normal_distribution():
 def test_threefry_matches_jax():
     from jax.extend.random import threefry_2x32
 
-    from ddm_explore.simulate._noise import threefry2x32
+    from ddm_explore.simulation._noise import threefry2x32
 
     rng = np.random.default_rng(1)
     k = rng.integers(0, 2**32, size=2, dtype=np.uint32)
@@ -115,7 +115,7 @@ def test_threefry_matches_jax():
 
 def test_box_muller_parts_are_float32_accurate_on_every_input():
     # all 2^23 values the top 23 bits of a word can take, against float64 numpy
-    from ddm_explore.simulate._noise import _cos_sin, _radius
+    from ddm_explore.simulation._noise import _cos_sin, _radius
 
     k = np.arange(2**23, dtype=np.uint32)
     w = (k << np.uint32(9)) | np.uint32(0x1FF)  # the 9 low bits are ignored
@@ -133,7 +133,7 @@ def test_box_muller_parts_are_float32_accurate_on_every_input():
 
 def test_private_noise_does_not_depend_on_segmentation_or_block_size(monkeypatch):
     # the pair counters are global step indices and a segment restarts the carried normals from them
-    from ddm_explore.simulate import _simulate
+    from ddm_explore.simulation import _simulate
 
     kw = dict(t_max=0.6, dt=0.01, n_trials=5, z0=np.zeros(2), record_every=6, record_neurons=True, progress=False)
     for gamma, attr, value in ((0.2, "_SEGMENT_BUDGET", 5 * (2 + 16) * 3),  # 3 records a segment
@@ -157,7 +157,7 @@ def test_private_noise_does_not_depend_on_record_every():
 
 def test_odd_record_every_runs_as_many_segments_as_it_needs(monkeypatch):
     # one record a segment rounds up to two (a chunk): 3 records take 2 segments, not 3
-    from ddm_explore.simulate import _simulate
+    from ddm_explore.simulation import _simulate
 
     net = _leaky_net(16, private=0.3, gamma=0.0)
     kw = dict(t_max=0.03, dt=0.01, n_trials=2, z0=np.zeros(2), record_every=1, record_neurons=True,

@@ -6,7 +6,7 @@ import numpy as np
 
 import ddm_explore as ddm
 from ddm_explore.matching import _fit
-from ddm_explore.simulate import _simulate
+from ddm_explore.simulation import _simulate
 
 
 def test_network_simulation_values_do_not_grow_the_cache(vdp_fit):

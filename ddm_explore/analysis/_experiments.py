@@ -13,8 +13,8 @@ from .._checks import _show, as_array, check_int, check_key, check_positive
 from ..matching._fit import fit
 from ..network._network import Network
 from ..sdes._sde import SDE
-from ..simulate._cues import balanced_cue_design, cue
-from ..simulate._simulate import simulate
+from ..simulation._cues import balanced_cue_design, cue
+from ..simulation._simulate import simulate
 from ._transitions import recall_accuracy, transitions
 
 

@@ -197,7 +197,7 @@ def _identity_terms(target, Z, u):
 
 
 def _sample_route(target, u, low, high, n_bins, *, key, t_max, dt, n_trials, t_burn, max_samples) -> xr.Dataset:
-    from ..simulate._simulate import simulate
+    from ..simulation._simulate import simulate
 
     d = target.dim
     sde = latent_sde(target) if isinstance(target, Network) else target

@@ -13,7 +13,7 @@ from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from ..network._network import Network
 from ..sdes._sde import SDE
-from ..simulate._simulate import check_stable_dt
+from ..simulation._simulate import check_stable_dt
 
 SCHEMES = ("rk4", "euler")
 

@@ -12,7 +12,7 @@ from ..matching._fit import matching_errors
 from ..matching._samplers import Sampler, box
 from ..network._network import Network
 from ..sdes._sde import SDE
-from ..simulate._simulate import simulate
+from ..simulation._simulate import simulate
 from ._cycles import limit_cycle
 from ._fixed_points import fixed_points
 from ._lyapunov import lyapunov_exponent

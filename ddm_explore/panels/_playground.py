@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from .. import analysis as _analysis
-from ..simulate import simulate as _simulate
+from ..simulation import simulate as _simulate
 from ._common import Panel, slider
 from ._plots import arrows, figure, gapped, widget
 from ._state import SYSTEMS, PanelState, available_systems

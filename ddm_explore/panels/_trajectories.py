@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import xarray as xr
 
-from ..simulate import simulate as _simulate
+from ..simulation import simulate as _simulate
 from ._common import Panel
 from ._plots import figure, gapped, widget
 from ._state import PanelState

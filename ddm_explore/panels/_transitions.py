@@ -14,7 +14,7 @@ import xarray as xr
 from .. import analysis as _analysis
 from .. import inputs as _inputs
 from ..sdes import systems as _systems
-from ..simulate import simulate as _simulate
+from ..simulation import simulate as _simulate
 from ._common import Panel, slider
 from ._plots import figure, gapped, widget
 from ._state import SYSTEMS, PanelState

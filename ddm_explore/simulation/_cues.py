@@ -1,6 +1,6 @@
 """Cue pulses, cue sequences and constant tilts: input schedules for attractor experiments.
 
-Every builder returns a :class:`~ddm_explore.simulate._inputs.Schedule`, so the same input drives
+Every builder returns a :class:`~ddm_explore.simulation._inputs.Schedule`, so the same input drives
 a target SDE and a fitted network (``ddm.simulate(..., inputs=...)``).
 """
 
