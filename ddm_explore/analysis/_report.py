@@ -8,7 +8,7 @@ import numpy as np
 import xarray as xr
 
 from .._checks import check_int, check_key, check_positive
-from ..matching._fit import matching_errors
+from ..matching._errors import matching_errors
 from ..matching._samplers import Sampler, box
 from ..network._network import Network
 from ..sdes._sde import SDE

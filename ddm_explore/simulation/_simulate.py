@@ -12,8 +12,7 @@ import xarray as xr
 
 from .._checks import as_array, check_int, check_key, check_positive
 from .._progress import progress_bar
-from ..network._network import Network
-from ..sdes._sde import SDE
+from .._system import check_system
 from ._inputs import Schedule, as_schedule
 from ._noise import counter_normal_pair, counter_normals, key_words
 
@@ -27,33 +26,6 @@ _FUSED_CHANNELS = 8
 _PRIVATE_STREAM = 0x70726976
 #: fold_in tag of the latent-noise stream
 _LATENT_STREAM = 0x6C61746E
-
-
-# ---------------------------------------------------------------------------------------------
-# one system = state, drift, noise and readout, batched over trials
-# ---------------------------------------------------------------------------------------------
-def _n_noise(system) -> int:
-    """Latent noise channels drawn per trial-step (a network's private channels come separately)."""
-    return system.dim if isinstance(system, Network) else system.noise_dim
-
-
-def _drift(system, x, u):
-    if isinstance(system, Network):
-        return system.neuron_drift(x, u)
-    return jax.vmap(system.latent_drift)(x, jnp.broadcast_to(u, x.shape[:1] + u.shape[1:]))
-
-
-def _noise(system, x, dw):
-    if isinstance(system, Network):
-        return system.neuron_noise(x, dw)
-    if system.has_constant_diffusion:
-        return dw @ system.noise_loading(x[0]).T
-    g = jax.vmap(system.noise_loading)(x)
-    return jnp.einsum("tij,tj->ti", g, dw)
-
-
-def _readout(system, x):
-    return system.readout(x) if isinstance(system, Network) else x
 
 
 @partial(jax.jit, static_argnames=("n_records", "record_every", "draw_every", "n_noise", "deterministic",
@@ -76,19 +48,18 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
         private_scale = system.private_noise * sqdt
     # a network with constant noise loading L = M gamma0 and few latent channels: L dW as d
     # broadcast multiply-adds that fuse with the step's elementwise work (no small matmul per step)
-    additive = isinstance(system, Network) and system.Gamma is None and not deterministic and n_noise <= _FUSED_CHANNELS
-    if additive:
-        L = system.M @ system.gamma0  # (N, d)
+    L = None if deterministic or n_noise > _FUSED_CHANNELS else system.fused_noise_columns()
+    additive = L is not None
     has_inputs = values.shape[-1] > 0
 
     def euler(x, step, dw, private_normals):
         u = values[:, jnp.searchsorted(breaks, step * dt, side="right")] if has_inputs else values[:, 0]
-        dx = _drift(system, x, u) * dt
+        dx = system.state_drift(x, u) * dt
         if additive:
             for c in range(n_noise):
                 dx = dx + dw[:, c:c + 1] * L[:, c]
         elif not deterministic:
-            dx = dx + _noise(system, x, dw)
+            dx = dx + system.state_noise(x, dw)
         if n_private:
             dx = dx + private_scale * private_normals
         return x + dx
@@ -137,7 +108,7 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
     state = jnp.real if paired else (lambda c: c)
 
     def records_of(x):
-        return _readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype)
+        return system.readout(x), x if record_neurons else jnp.zeros((0,), x.dtype)
 
     def one_record(c, j):  # j: global index of the record this chunk ends at
         first = (j - 1) * record_every
@@ -214,8 +185,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     >>> ds.z.dims, ds.z.shape
     (('trial', 'time', 'latent'), (3, 11, 1))
     """
-    if not isinstance(target, (SDE, Network)):
-        raise ValueError(f"`target` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
+    check_system("target", target)
     key = check_key("key", key)
     t_max = check_positive("t_max", t_max)
     dt = check_positive("dt", dt)
@@ -227,8 +197,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     n_rec = n_steps // record_every
     if n_rec < 1:
         raise ValueError(f"`record_every`={record_every} exceeds the number of steps {n_steps}: nothing would be recorded")
-    is_net = isinstance(target, Network)
-    if record_neurons and not is_net:
+    if record_neurons and not target.has_neurons:
         raise ValueError("`record_neurons`=True needs a Network target; an SDE has no neurons")
     d = target.dim
     k_z0, k_noise = jax.random.split(key)
@@ -243,14 +212,14 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     sched = as_schedule(inputs, input_dim=target.input_dim, n_trials=n_trials)
     check_stable_dt(target, dt)
 
-    x = target.embed(z0) if is_net else jnp.asarray(z0, jnp.float32)
+    x = target.initial_state(z0)
     width = x.shape[1]
-    private = is_net and float(target.private_noise) > 0
+    private = float(target.private_noise) > 0
     per_record = n_trials * (d + (width if record_neurons else 0))
     cap = max(1, min(n_rec, _SEGMENT_BUDGET // max(per_record, 1), max(1, 200_000 // record_every)))
     n_seg = -(-n_rec // cap)
     seg_len = -(-n_rec // n_seg)
-    drawn = n_trials * _n_noise(target)  # latent noise floats per step (private noise is made in the step)
+    drawn = n_trials * target.noise_dim  # latent noise floats per step (private noise is made in the step)
     # private noise is generated for two steps at a time: an odd record_every runs in chunks of
     # two records (2 record_every steps, latent noise drawn at once) when they fit the draw budget
     split = 2 if private and not deterministic and record_every % 2 and 2 * record_every * drawn <= _DRAW_BUDGET else 1
@@ -262,12 +231,12 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     if private and chunk % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
         draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
     kw = dict(n_records=seg_len // split, record_every=chunk, draw_every=draw_every,
-              n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
+              n_noise=target.noise_dim, deterministic=bool(deterministic), record_neurons=bool(record_neurons),
               private=private, split=split)
     breaks = jnp.asarray(sched.breaks, jnp.float32)
     values = jnp.asarray(sched.values, jnp.float32)
     z_rec = np.empty((n_rec + 1, n_trials, d), np.float32)
-    z_rec[0] = np.asarray(_readout(target, x))
+    z_rec[0] = np.asarray(target.readout(x))
     x_rec = np.empty((n_rec + 1, n_trials, width), np.float32) if record_neurons else None
     if record_neurons:
         x_rec[0] = np.asarray(x)
@@ -295,15 +264,9 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
         data["u"] = (("trial", "time", "input"), u.astype(np.float32), dict(long_name="input"))
     ds = xr.Dataset(data, coords=coords)
     ds.time.attrs.update(units="tau", long_name="time (neuronal time constants)")
-    ds.attrs.update(system=getattr(target, "name", ""), system_kind="network" if is_net else "sde",
-                    dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
+    ds.attrs.update(**target.describe(), dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
                     deterministic=int(bool(deterministic)), method="Euler-Maruyama",
                     key=str(np.asarray(jax.random.key_data(key)).tolist()))
-    if not is_net:
-        ds.attrs["system_params"] = str(target.params)
-    else:
-        ds.attrs.update(n_neurons=target.n_neurons, connectivity=target.connectivity, noise=target.noise,
-                        private_noise=float(target.private_noise))
     return ds
 
 
@@ -323,11 +286,9 @@ def check_stable_dt(target, dt: float, *, n_points: int = 64):
     """Raise if ``dt`` is too large for a stable Euler step on the fastest linear timescale of
     the latent drift (max |eigenvalue| of its Jacobian over points of the region; for a network,
     also the unit leak of the neurons)."""
-    lam = _fastest_rate(target, n_points)
-    if is_net := isinstance(target, Network):
-        lam = max(lam, 1.0)
+    lam = max(_fastest_rate(target, n_points), target.leak_rate)
     if dt * lam > 2.0:
-        kind = "network" if is_net else "SDE"
+        kind = "network" if target.has_neurons else "SDE"
         raise ValueError(f"`dt`={dt} is too large for stable Euler–Maruyama integration of this {kind}: its fastest "
                          f"rate is about {lam:.3g} per unit time, so use dt <= {1.0 / lam:.3g}")
 
@@ -344,17 +305,7 @@ def _fastest_rate(target, n_points):
     return float(np.nanmax(np.abs(ev))) if np.all(np.isfinite(ev)) else 0.0
 
 
-def _jacobians(target, pts):
-    if isinstance(target, Network):
-        return _net_jac(target, pts)
-    return _sde_jac(target, pts)
-
-
 @jax.jit
-def _net_jac(net, pts):
-    return jax.vmap(jax.jacfwd(lambda z: net.latent_drift(z)))(pts)
-
-
-@jax.jit
-def _sde_jac(sde, pts):
-    return jax.vmap(jax.jacfwd(lambda z: sde.latent_drift(z)))(pts)
+def _jacobians(system, pts):
+    """Jacobians of the latent drift at the points (n, d, d)."""
+    return jax.vmap(jax.jacfwd(lambda z: system.latent_drift(z)))(pts)
