@@ -10,7 +10,8 @@ import xarray as xr
 from .._checks import _show, check_int
 from .._threads import one_blas_thread
 from ..network._network import Network
-from ._fields import check_input, grid_axes, grid_coords, grid_points, grid_region
+from ._fields import check_input
+from ._grid import grid_axes, grid_coords, grid_points, grid_region
 
 
 def asymmetry_index(J) -> float:

@@ -10,7 +10,8 @@ from .._threads import one_blas_thread
 from ..matching._fit import _ridge
 from ..network._network import Network
 from ._connectivity import asymmetry_index
-from ._fields import check_grid_dim, check_input
+from ._fields import check_input
+from ._grid import check_grid_dim
 from ._irreversibility import irreversibility
 
 
