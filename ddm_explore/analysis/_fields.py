@@ -103,4 +103,3 @@ def fields(target, Z, u=None, *, derivatives: bool = True):
     if isinstance(target, Network):
         return chunked(lambda Zc: _net_fields(target, Zc, u, derivatives=derivatives), Z)
     return chunked(lambda Zc: _sde_fields(target, Zc, u, derivatives=derivatives), Z)
-
