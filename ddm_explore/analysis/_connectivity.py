@@ -7,11 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .._checks import _show, check_int
+from .._checks import check_int
 from .._threads import one_blas_thread
 from .._system import check_network
 from ..network._network import Network, firing_rates
-from ._fields import check_input, grid_axes, grid_coords, grid_points, grid_region
+from ._fields import check_input
+from ._grid import grid_axes, grid_coords, grid_points, grid_region
 
 
 def asymmetry_index(J) -> float:

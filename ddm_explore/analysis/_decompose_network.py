@@ -6,13 +6,14 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .._checks import _show, check_positive
+from .._checks import check_positive
 from .._system import check_network
 from .._threads import one_blas_thread
 from ..matching._closed_form import ridge_solve
 from ..network._network import Network, firing_rates
 from ._connectivity import asymmetry_index
-from ._fields import check_grid_dim, check_input
+from ._fields import check_input
+from ._grid import check_grid_dim
 from ._irreversibility import irreversibility
 
 

@@ -14,8 +14,8 @@ from .._estimates import warn_sample
 from .._threads import one_blas_thread
 from ..simulation._simulate import simulate
 from . import _fokker_planck as fp
-from ._fields import (check_grid_dim, check_input, check_system, chunked, fields, grid_axes, grid_coords,
-                      grid_points, grid_region)
+from ._fields import check_input, check_system, chunked, fields
+from ._grid import check_grid_dim, grid_axes, grid_coords, grid_points, grid_region
 
 METHODS = ("grid", "samples")
 _DEFAULT_GRID = {1: 400, 2: 100}
