@@ -17,6 +17,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 #: row blocks of the Gram matrix (fixed, so the sum's order and result never depend on the machine)
 GRAM_BLOCKS = 2
@@ -24,8 +25,6 @@ GRAM_BLOCKS = 2
 
 @functools.lru_cache(maxsize=1)
 def _controller():
-    from threadpoolctl import ThreadpoolController
-
     return ThreadpoolController()  # finding the BLAS libraries costs ~8 ms: once per process
 
 
