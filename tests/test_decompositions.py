@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import ddm_explore as ddm
@@ -254,7 +254,7 @@ def test_irreversibility_sample_route_for_network_and_target(ring_net):
     assert e_n == pytest.approx(e_t, rel=0.02)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from(["low_rank", "full"]))
 def test_connectivity_identities(seed, connectivity):
     net = _random_network(seed, connectivity=connectivity)
@@ -268,7 +268,7 @@ def test_connectivity_identities(seed, connectivity):
     assert float(ds.asymmetry) == pytest.approx(np.linalg.norm(0.5 * (J - J.T)) / np.linalg.norm(J))
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=4)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from(["low_rank", "full"]),
        noise=st.sampled_from(["additive", "multiplicative"]))
 def test_decomposition_identities(seed, connectivity, noise):
@@ -283,23 +283,44 @@ def test_decomposition_identities(seed, connectivity, noise):
 
 
 # --- 5. linear networks -------------------------------------------------------------------------
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 6), asym=st.sampled_from([0.0, 0.05, 0.3, 1.0]),
        sigma=st.floats(0.2, 2.0))
+@example(seed=1413, n=2, asym=0.05, sigma=1.0)  # e_p = 2.9e-7: below any fixed threshold like 1e-6
 def test_linear_network_irreversible_exactly_when_asymmetric(seed, n, asym, sigma):
-    """dx = (-x + W x) dt + sigma dW (A = I - W, isotropic noise): e_p = 0 iff W = W^T."""
+    """dx = (-x + W x) dt + sigma dW (A = I - W, D = delta I, delta = sigma^2 / 2): e_p = 0 iff W = W^T.
+
+    e_p is O(asym^2) (f_irr is first order in the antisymmetric part W_A), so no fixed threshold
+    separates small asymmetries from zero. Two references written here:
+    - a second closed form: f = f_rev + f_irr with f_rev = -D S^-1 z orthogonal to f_irr in
+      L2(p, D^-1), so e_p = E_p[f^T D^-1 f] - E_p[f_rev^T D^-1 f_rev] = tr(A^T D^-1 A S) - tr(D S^-1),
+      and the trace of (A S + S A^T) S^-1 = 2 D S^-1 gives tr(D S^-1) = tr(A). Margin: relative 1e-6
+      (float64 round-off of a difference of O(n) terms, about 1e-15 n / e_p, below 1e-7 here);
+    - the asym^2 scale: when the symmetric part of A is lambda I, S = delta / lambda I and
+      e_p = ||W_A||_F^2 / lambda exactly; in general e_p >= ||W_A||_F^2 / lambda_max (measured, not
+      proved: the ratio was >= 1.015 on 7000 draws of this construction). We ask for half of it.
+    """
+    import scipy.linalg
+
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n)) / np.sqrt(n)
     W = 0.5 * (X + X.T) + asym * 0.5 * (X - X.T)
     W = W - (max(np.linalg.eigvals(W).real.max(), 0.0) + 0.2) * np.eye(n)  # keep I - W stable
-    ep = float(A.linear_irreversibility(np.eye(n) - W, 0.5 * sigma**2 * np.eye(n)).entropy_production)
+    Amat, delta = np.eye(n) - W, 0.5 * sigma**2
+    ep = float(A.linear_irreversibility(Amat, delta * np.eye(n)).entropy_production)
+    S = scipy.linalg.solve_continuous_lyapunov(Amat, 2 * delta * np.eye(n))
+    big = float(np.trace(Amat.T @ Amat @ S)) / delta  # the size of the two terms that cancel
+    expected = big - float(np.trace(Amat))
     if asym == 0.0:
-        assert abs(ep) < 1e-10
+        assert abs(ep) < 1e-12 * big
     else:
-        assert ep > 1e-6
+        W_A = 0.5 * (W - W.T)  # = asym (X - X^T) / 2
+        lam_max = float(np.linalg.eigvalsh(0.5 * (Amat + Amat.T)).max())
+        assert ep >= 0.5 * np.sum(W_A**2) / lam_max > 0
+        assert ep == pytest.approx(expected, rel=1e-6)
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=6)
 @given(seed=st.integers(0, 10_000), asym=st.sampled_from([0.0, 0.5, 1.0]))
 def test_two_neuron_linear_network_grid_route_matches_closed_form(seed, asym):
     rng = np.random.default_rng(seed)
