@@ -172,6 +172,8 @@ def test_markov_estimator_is_a_lower_bound(ou_runs, method):
 
 
 def test_markov_estimator_on_ring_below_grid_value():
+    """Fixed keys, 8 trials x 100 time units. A lower bound: measured 3.6 against the grid value 13.6
+    (only a sampling error of +270% would push it past)."""
     sde = ddm.systems.ring_wells(c=1.0, D=0.1, current="potential")
     grid_ep = float(A.irreversibility(sde).entropy_production)
     ds = ddm.simulate(sde, t_max=100.0, dt=0.005, n_trials=8, key=jax.random.key(1), record_every=4, progress=False)
@@ -448,7 +450,9 @@ def test_neuron_activity_estimators_see_the_latent_current(ring_net):
 
 
 def test_lagged_covariance_names_the_asymmetric_pair():
-    """Linear network whose only asymmetric coupling is between neurons 1 and 3: the top pair is (1, 3)."""
+    """Linear network whose only asymmetric coupling is between neurons 1 and 3: the top pair is (1, 3).
+    Fixed key, 4 trials x 150 time units; margin: its asymmetry is 3.4 times the next pair's (measured
+    0.034 against 0.0098)."""
     n = 5
     W = -0.3 * np.eye(n)
     W[1, 3], W[3, 1] = 0.8, -0.8
