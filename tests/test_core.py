@@ -34,6 +34,7 @@ def test_van_der_pol_low_rank_matches_drift_and_cycle(vdp, vdp_fit):
 
 @pytest.mark.slow
 def test_symmetric_connectivity_cannot_oscillate(vdp):
+    """Fixed keys. Measured: eps_f 0.83 (bar >= 0.2), the tail's std 1.5e-4 (bar 1e-3), |z| <= 2.6 (bar 5)."""
     net, report = ddm.fit(vdp, 128, key=KEY, connectivity="symmetric", steps=1000, progress=False)
     assert np.allclose(np.asarray(net.J), np.asarray(net.J).T)
     assert float(report.eps_f) >= 0.2

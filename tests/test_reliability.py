@@ -116,6 +116,12 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path, small_net):
 
 
 # --- invariants (property-based) ---------------------------------------------------------------
+def test_hypothesis_examples_are_the_same_every_run():
+    """conftest loads the derandomized profile: the same examples on every run and xdist worker."""
+    current = settings()
+    assert current.derandomize and current.database is None and current.deadline is None
+
+
 @settings(max_examples=15)
 @given(seed=st.integers(0, 10_000), kick=st.floats(0.1, 3.0), n_steps=st.integers(1, 200))
 def test_low_rank_manifold_is_invariant_and_attracting(seed, kick, n_steps):
