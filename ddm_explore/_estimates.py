@@ -41,3 +41,8 @@ def _rebuild(value, attrs):
 def warn_sample(what: str, message: str, stacklevel: int = 3):
     """Issue a :class:`SampleSizeWarning` for the estimator ``what``."""
     warnings.warn(f"{what}: {message}", SampleSizeWarning, stacklevel=stacklevel)
+
+
+class PrivateNoiseWarning(UserWarning):
+    """A network is too small for the private noise it runs with: part of the target's diffusion
+    cannot be matched (the noise the private noise induces in the latent space exceeds it)."""

@@ -14,15 +14,15 @@ import scipy.linalg
 from .._threads import gram, gram_of_rows
 
 
-def ridge_from_gram(G, p, n, ridge, n_penalised):
+def ridge_from_gram(G, p, n, ridge, n_penalised, penalty=None):
     """Ridge solution from the Gram matrix ``G = [X Y]^T [X Y]`` of the design X (n, p) and the
-    targets Y; returns (beta, mean squared residual summed over Y's columns). Normal equations in
-    float64 by Cholesky: a float32 solve stalls at a few percent error on these ill-conditioned
-    features."""
+    targets Y; returns (beta, mean squared residual summed over Y's columns). ``penalty`` (length
+    n_penalised) adds to the ridge per coefficient. Normal equations in float64 by Cholesky: a
+    float32 solve stalls at a few percent error on these ill-conditioned features."""
     A = G[:p, :p] / n
     rhs = G[:p, p:] / n
     A_ridge = A.copy()
-    A_ridge[np.arange(n_penalised), np.arange(n_penalised)] += ridge
+    A_ridge[np.arange(n_penalised), np.arange(n_penalised)] += ridge if penalty is None else ridge + penalty
     try:
         beta = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A_ridge, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
@@ -66,18 +66,28 @@ def design_gram(data):
 
 def closed_form(data, G, *, ridge: float, noise: str) -> dict:
     """Readout, latent bias and input weights, and the noise loading that minimise the matching
-    loss for a low-rank network with the embedding of ``data``; internal coordinates."""
-    n, N, k, d = data.n, data.n_neurons, data.input_dim, data.dim
-    beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N)
+    loss for a low-rank network with the embedding of ``data``; internal coordinates. With
+    private noise (``data.variances``), the rates are the smoothed ones and their variance is a
+    penalty on the readout: the expected loss over the off-manifold fluctuation."""
+    n, N, k = data.n, data.n_neurons, data.input_dim
+    penalty = None if data.variances is None else data.variances.mean(0)
+    beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N, penalty)
     out = dict(W=beta[:N], B_lat=beta[N:N + k].T, b_lat=beta[N + k], mse_f=mse_f)
-    if noise == "additive":
-        out.update(gamma0=psd_sqrt(data.S.mean(0)[None])[0], Gamma=None)
-    else:
-        R = psd_sqrt(data.S)  # (n, d, d), R R^T = g g^T
-        Xn = np.concatenate([data.rates.astype(np.float64), np.ones((n, 1))], axis=1)
-        coef = ridge_solve(Xn, R.reshape(n, d * d), ridge, N)
-        out.update(Gamma=coef[:N].T.reshape(d, d, N), gamma0=coef[N].reshape(d, d))
+    out["gamma0"], out["Gamma"] = diffusion_loading(data, data.S, ridge=ridge, noise=noise)
     return out
+
+
+def diffusion_loading(data, S, *, ridge: float, noise: str):
+    """The latent loading (gamma0, Gamma) whose ``G G^T`` matches S (n, d, d) at the training
+    points: its mean for additive noise; for multiplicative noise a regression of the symmetric
+    square root of S on the rates (``G(r) = gamma0 + Gamma r``)."""
+    if noise == "additive":
+        return psd_sqrt(S.mean(0)[None])[0], None
+    n, N, d = data.n, data.n_neurons, data.dim
+    R = psd_sqrt(S)  # (n, d, d), R R^T = S
+    Xn = np.concatenate([data.rates.astype(np.float64), np.ones((n, 1))], axis=1)
+    coef = ridge_solve(Xn, R.reshape(n, d * d), ridge, N)
+    return coef[N].reshape(d, d), coef[:N].T.reshape(d, d, N)
 
 
 def closed_form_loss(data, sol, lambda_D: float) -> float:

@@ -9,18 +9,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._private_noise import smoothed_rates
+
 
 @dataclass(frozen=True)
 class TrainingData:
     """Training points in internal coordinates (float64 unless said): ``z`` (n, d), inputs ``U``
     (n, k), target drift ``F`` (n, d) and ``S = g g^T`` (n, d, d), and the network's float32
-    ``rates`` phi(x0 + M z) (n, N)."""
+    ``rates`` phi(x0 + M z) (n, N); with private noise the smoothed rates ``E[phi(x0 + M z + e)]``
+    and their ``variances`` over the off-manifold fluctuation e (else None)."""
 
     z: np.ndarray
     U: np.ndarray
     F: np.ndarray
     S: np.ndarray
     rates: np.ndarray
+    variances: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -77,11 +81,16 @@ def _rates(template, zi):
     return template.manifold_rates(zi)
 
 
-def training_data(target, template, Z, U) -> TrainingData:
+def training_data(target, template, Z, U, sigma=None) -> TrainingData:
     """The target at the points Z (n, d) with inputs U, in the internal coordinates of the network
-    ``template`` (its embedding, centre and scale), with the template's own float32 rates."""
+    ``template`` (its embedding, centre and scale), with the template's own float32 rates; with
+    ``sigma`` (N,), the off-manifold standard deviations of private noise, the smoothed rates."""
     F, S = evaluate_target(target, Z, U)
     centre, scale = np.asarray(template.centre, np.float64), np.asarray(template.scale, np.float64)
     zi = (np.asarray(Z, np.float64) - centre) / scale
-    rates = np.asarray(_rates(template, jnp.asarray(zi, jnp.float32)))
-    return TrainingData(z=zi, U=np.asarray(U, np.float64), F=F / scale, S=S / np.outer(scale, scale), rates=rates)
+    if sigma is None:
+        rates, variances = np.asarray(_rates(template, jnp.asarray(zi, jnp.float32))), None
+    else:
+        rates, variances = smoothed_rates(template, zi, sigma)
+    return TrainingData(z=zi, U=np.asarray(U, np.float64), F=F / scale, S=S / np.outer(scale, scale), rates=rates,
+                        variances=variances)

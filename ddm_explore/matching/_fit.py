@@ -21,6 +21,7 @@ from ._errors import matching_errors
 from ._legacy import resolve_options
 from ._loss import combine, effective, partition
 from ._optax import preconditioner, train
+from ._private_noise import matched_loading, off_manifold_std, target_jacobians, warn_if_unmatched
 from ._samplers import Sampler, box
 from ._solvers import ClosedForm, Preconditioned, WarmStart, bulk_gain, default_start
 
@@ -106,7 +107,8 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     t_start = time.perf_counter()
     k_embed, k_train, k_test, k_utrain, k_utest, k_init, k_opt = jax.random.split(key, 7)
     M, x0, template = _template(target, sampler, N, embedding, k_embed, connectivity, noise)
-    data = training_data(target, template, sampler.sample(k_train, n_samples), draw_inputs(target, k_utrain, n_samples))
+    Z, U = sampler.sample(k_train, n_samples), draw_inputs(target, k_utrain, n_samples)
+    data = training_data(target, template, Z, U, off_manifold_std(M, private_noise) if private_noise > 0 else None)
     G = design_gram(data)
     start = None if isinstance(solver, ClosedForm) else default_start(connectivity, solver)
     ridge = solver.ridge if isinstance(solver, ClosedForm) else getattr(start, "ridge", 1e-9)
@@ -116,6 +118,14 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         history, interrupted = np.array([closed_form_loss(data, sol, 1.0)]), False
     else:
         net, history, interrupted = _train(solver, start, template, M, x0, data, G, sol, connectivity, (k_init, k_opt), progress)
+    unmatched = 0.0
+    if private_noise > 0:  # the latent loading that, with the noise the private noise induces, gives g g^T
+        A = target_jacobians(target, Z, U, np.asarray(template.scale, np.float64))
+        W_eff = np.asarray(effective(net, connectivity == "symmetric").readout_weights(), np.float64)
+        gamma0, Gamma, unmatched = matched_loading(data, sol["W"] if isinstance(solver, ClosedForm) else W_eff,
+                                                   A, private_noise, noise, ridge)
+        net = net.replace(**_f32(dict(gamma0=gamma0, Gamma=Gamma)))
+        warn_if_unmatched(unmatched, N, private_noise)
     _check_finite(net)
     net = net.replace(name=f"{target.name} network", private_noise=jax.device_put(np.float32(private_noise)))
     fit_seconds = time.perf_counter() - t_start
@@ -124,8 +134,12 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
                  input_dim=target.input_dim, connectivity=connectivity, noise=noise, sampler=sampler.describe(),
                  n_samples=n_samples, n_test=n_test, fit_seconds=fit_seconds, interrupted=int(interrupted),
                  **_solver_attrs(solver), latent_gain=embedding.latent_gain, offset_scale=embedding.offset_scale,
-                 nonlinearity=embedding.nonlinearity)
-    return net, _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
+                 nonlinearity=embedding.nonlinearity, private_noise=private_noise)
+    report = _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
+    if private_noise > 0:
+        report["unmatched_diffusion"] = ((), unmatched, dict(
+            long_name="fraction of the target's diffusion that the induced latent noise exceeds (not matchable at this N and s)"))
+    return net, report
 
 
 def _check_sampler(sampler, target):
@@ -182,7 +196,8 @@ def _train(solver, start, template, M, x0, data, G, sol, connectivity, keys, pro
     trainable, frozen = partition(net0)
     s_D2 = float(np.mean(np.sum(data.S**2, (-1, -2))))
     weights = dict(s_f2=float(np.mean(np.sum(data.F**2, -1))) or 1.0, s_D2=s_D2 or 1.0,
-                   lambda_D=solver.lambda_D if s_D2 > 0 else 0.0, lambda_inv=solver.lambda_inv, l2=solver.l2)
+                   lambda_D=solver.lambda_D if s_D2 > 0 else 0.0, lambda_inv=solver.lambda_inv, l2=solver.l2,
+                   vbar=np.zeros(data.n_neurons) if data.variances is None else data.variances.mean(0))
     P = preconditioner(G, M.shape[0], data.n, data.U, data.S, weights, connectivity) if solver.precondition else None
     batch_size = data.n if solver.full_batch else min(solver.batch_size, data.n)
     best, history, interrupted = train(trainable, frozen, data.as_batch(), solver.transformation(isinstance(start, WarmStart)),

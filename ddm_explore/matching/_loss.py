@@ -29,12 +29,15 @@ def matching_loss(net, batch, *, weights, symmetric: bool = False):
 
     ``batch`` holds internal coordinates ``zi`` (n, d), inputs ``U`` (n, k), the network's rates on
     the manifold ``Phi`` (n, N), target drift ``F`` (n, d) and ``S = g g^T`` (n, d, d); ``weights``
-    holds ``s_f2``, ``s_D2``, ``lambda_D``, ``lambda_inv``, ``l2``. The drift, the diffusion and the
-    off-manifold drift are the Network's own methods. Returns (loss, parts).
+    holds ``s_f2``, ``s_D2``, ``lambda_D``, ``lambda_inv``, ``l2`` and ``vbar`` (N,), the mean
+    variance of each rate under private noise (zeros without it; the rates in the batch are then
+    the smoothed ones, METHOD.md section 8). The drift, the diffusion and the off-manifold drift are
+    the Network's own methods. Returns (loss, parts).
     """
     net = effective(net, symmetric)
     f = net.latent_drift_internal(batch["zi"], batch["U"], rates=batch["Phi"])
-    drift = jnp.mean(jnp.sum((f - batch["F"]) ** 2, -1)) / weights["s_f2"]
+    fluctuation = jnp.sum(weights["vbar"][:, None] * net.readout_weights() ** 2)
+    drift = (jnp.mean(jnp.sum((f - batch["F"]) ** 2, -1)) + fluctuation) / weights["s_f2"]
     G = net.noise_matrix_latent(batch["Phi"])
     diff = jnp.mean(jnp.sum((G @ jnp.swapaxes(G, -1, -2) - batch["S"]) ** 2, (-1, -2))) / weights["s_D2"]
     if net.W is not None:  # low rank: the manifold is invariant by construction

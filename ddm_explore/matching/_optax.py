@@ -124,7 +124,7 @@ def train(params, frozen, data, optimizer, key, *, steps, batch_size, weights, s
         tx = _with_extra_args(optimizer)
     except TypeError:  # an unhashable transformation: wrap it for this fit only
         tx = optax.with_extra_args_support(optimizer)
-    weights = {k: jnp.float32(v) for k, v in weights.items()}
+    weights = {k: jnp.asarray(v, jnp.float32) for k, v in weights.items()}
     state = tx.init(params)
     history, best, best_loss, interrupted = [], params, np.inf, False
     static = dict(tx=tx, batch_size=batch_size, symmetric=symmetric)

@@ -162,6 +162,11 @@ class Network(System):
             total = total + u @ self.B.T
         return -z_int + total @ self.M / self.n_neurons
 
+    def readout_weights(self):
+        """The latent readout of each neuron's rate, (N, d) internal: ``W`` for a low-rank
+        network, ``J^T M / N`` otherwise (the drift's dependence on the rates is ``r @ this``)."""
+        return self.W if self.W is not None else self.J_full.T @ self.M / self.n_neurons
+
     def off_manifold_drift(self, rates):
         """The drift off the manifold at manifold points, ``(I - P)(J r + b) - x0`` (..., N): zero
         for a low-rank J with ``b = x0 + M b_lat`` (the manifold is invariant)."""

@@ -1,0 +1,117 @@
+"""Matching the network that runs with private noise (METHOD.md section 8).
+
+With private noise s per neuron, a low-rank network's state leaves the manifold by e, an OU
+process of rate 1 with per-neuron variance ``sigma_i^2 = (s^2 / 2)(1 - |m_i|^2 / N)``, independent
+of z. The latent drift the network really has is ``-z + W^T phi(x0 + M z + e) + ...``, so matching
+it in expectation over e is a ridge regression on the Gaussian-smoothed rates
+``phibar_i(z) = E[phi(a_i + sigma_i xi)]`` with the extra penalty ``sum_i vbar_i W_i^2``
+(``v_i = Var[phi(a_i + sigma_i xi)]``, its mean over the samples). The fluctuation also drives z: a
+coloured latent noise of covariance ``V(z) = W^T diag(v(z)) W`` and correlation time 1, whose
+white-noise equivalent for the local linearisation ``A`` of the target drift is
+``Q = (s^2 / N) I + (I - A)^-1 V + V (I - A)^-T`` (the first term: the private noise projected on
+the manifold). The latent noise loading is matched to ``g g^T - Q``; the part of ``g g^T`` below
+``Q`` cannot be matched at this N and s, and is reported.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._estimates import PrivateNoiseWarning
+from ._closed_form import diffusion_loading
+
+#: Gauss–Hermite nodes of the smoothed rates (probabilists' weight exp(-x^2 / 2))
+N_NODES = 10
+#: points whose I - A is worse conditioned than this do not enter the mean of Q
+MAX_CONDITION = 1e3
+#: a warning is issued when more than this fraction of the target's diffusion cannot be matched
+UNMATCHED_WARNING = 0.05
+
+
+def off_manifold_std(M, s: float) -> np.ndarray:
+    """Stationary standard deviation of each neuron's off-manifold part under private noise s:
+    ``sqrt((s^2 / 2)(1 - |m_i|^2 / N))`` (exact for a low-rank network)."""
+    M = np.asarray(M, np.float64)
+    N = M.shape[0]
+    return np.sqrt(0.5 * s**2 * np.clip(1.0 - np.sum(M**2, axis=1) / N, 0.0, None))
+
+
+@jax.jit
+def _smoothed(template, zi, sigma):
+    x, w = np.polynomial.hermite_e.hermegauss(N_NODES)
+    x, w = jnp.asarray(x, jnp.float32), jnp.asarray(w / w.sum(), jnp.float32)
+    a = template.x0 + zi @ template.M.T  # (n, N)
+
+    def node(carry, xw):
+        m1, m2 = carry
+        r = template.phi(a + xw[0] * sigma)
+        return (m1 + xw[1] * r, m2 + xw[1] * r * r), None
+
+    zeros = jnp.zeros_like(a)
+    (m1, m2), _ = jax.lax.scan(node, (zeros, zeros), jnp.stack([x, w], axis=1))
+    return m1, jnp.maximum(m2 - m1 * m1, 0.0)
+
+
+def smoothed_rates(template, zi, sigma):
+    """``E[phi(a + sigma xi)]`` and ``Var[phi(a + sigma xi)]`` (n, N) at internal points zi (n, d),
+    by Gauss–Hermite quadrature, float32."""
+    m1, var = _smoothed(template, jnp.asarray(zi, jnp.float32), jnp.asarray(sigma, jnp.float32))
+    return np.asarray(m1), np.asarray(var)
+
+
+@jax.jit
+def _jacobians(target, Z, U):
+    return jax.vmap(jax.jacfwd(lambda z, u: target.latent_drift(z, u)))(Z, U)
+
+
+def target_jacobians(target, Z, U, scale) -> np.ndarray:
+    """Jacobians of the target drift (n, d, d) at the points, in internal coordinates."""
+    Jz = np.asarray(_jacobians(target, jnp.asarray(Z, jnp.float32), jnp.asarray(U, jnp.float32)), np.float64)
+    return Jz * scale[None, None, :] / scale[None, :, None]
+
+
+def induced_diffusion(W, var, A, s: float, N: int) -> np.ndarray:
+    """The white-noise equivalent ``Q(z)`` (n, d, d) of the latent noise the private noise induces
+    (in ``g g^T`` units, internal coordinates): ``(s^2 / N) I + (I - A)^-1 V + V (I - A)^-T`` with
+    ``V = W^T diag(v) W``; NaN where I - A is ill-conditioned."""
+    d = W.shape[1]
+    V = np.einsum("ni,nj,sn->sij", W, W, var, optimize=True)
+    IA = np.eye(d)[None] - A
+    ok = np.linalg.cond(IA) < MAX_CONDITION
+    K = np.full_like(V, np.nan)
+    K[ok] = np.linalg.solve(IA[ok], V[ok])
+    return (s**2 / N) * np.eye(d)[None] + K + np.swapaxes(K, -1, -2)
+
+
+def reduced_diffusion(S, Q):
+    """``S - Q`` clipped to be positive semi-definite (stacks of (d, d)), and the fraction of S's
+    Frobenius norm that the clipping removed (the part that cannot be matched)."""
+    w, V = np.linalg.eigh(0.5 * (S - Q + np.swapaxes(S - Q, -1, -2)))
+    kept = (V * np.clip(w, 0.0, None)[..., None, :]) @ np.swapaxes(V, -1, -2)
+    lost = (V * np.clip(-w, 0.0, None)[..., None, :]) @ np.swapaxes(V, -1, -2)
+    norm = np.linalg.norm(S.reshape(len(S), -1), axis=1).sum()
+    return kept, float(np.linalg.norm(lost.reshape(len(S), -1), axis=1).sum() / norm) if norm > 0 else 0.0
+
+
+def matched_loading(data, W, A, s: float, noise: str, ridge: float):
+    """The latent noise loading that, with the noise the private noise induces through the readout
+    W (N, d), gives the target's diffusion; returns (gamma0, Gamma, unmatched fraction)."""
+    Q = induced_diffusion(W, data.variances, A, s, data.n_neurons)
+    good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
+    Q_mean = np.mean(Q[good], axis=0) if good.any() else (s**2 / data.n_neurons) * np.eye(data.dim)
+    if noise == "additive":
+        S_red, lost = reduced_diffusion(data.S.mean(0)[None], Q_mean[None])
+    else:
+        S_red, lost = reduced_diffusion(data.S, np.where(good[:, None, None], Q, Q_mean))
+    return (*diffusion_loading(data, S_red, ridge=ridge, noise=noise), lost)
+
+
+def warn_if_unmatched(lost: float, N: int, s: float):
+    if lost > UNMATCHED_WARNING:
+        warnings.warn(f"private_noise={s:g} at n_neurons={N}: {100 * lost:.0f}% of the target's diffusion cannot be "
+                      f"matched (the latent noise the private noise induces exceeds it); use more neurons or less "
+                      f"private noise", PrivateNoiseWarning, stacklevel=3)
