@@ -10,7 +10,6 @@ gallery and ``ddm-explore figures`` call these functions and plot the result wit
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
@@ -22,14 +21,7 @@ from .analysis._metrics import power_spectrum_distance, state_space_divergence
 from .matching._fit import fit
 from .matching._samplers import occupation
 from .sdes import systems
-from .sdes._sde import SDE
 from .simulation._simulate import simulate
-
-
-def state_dependent_ou(*, s: float = 0.3) -> SDE:
-    """OU drift with state-dependent diffusion ``g(z) = s (1 + z1^2 / 4) I`` (for E1)."""
-    return SDE(drift=lambda z, u: -z, diffusion=lambda z: s * (1 + z[0] ** 2 / 4) * jnp.eye(2), dim=2,
-               noise_dim=2, name="state-dependent OU", region=([-2, -2], [2, 2]), params=dict(s=s))
 
 
 def e1_targets() -> dict:
@@ -39,7 +31,7 @@ def e1_targets() -> dict:
         "OU (w = 1)": (systems.ornstein_uhlenbeck(w=1.0, s=0.5), "additive"),
         "double well": (systems.double_well(s=0.1), "additive"),
         "anisotropic OU": (systems.ornstein_uhlenbeck(A=np.eye(2), g=[[0.5, 0.0], [0.2, 0.1]]), "additive"),
-        "state-dependent": (state_dependent_ou(), "multiplicative"),
+        "state-dependent": (systems.state_dependent_ou(), "multiplicative"),
     }
 
 
