@@ -1,5 +1,5 @@
 """The embedding table: every built-in target, fitted by an asymmetric (low-rank, closed form) and a
-symmetric (Hopfield-class, Adam) network, scored by ``ddm.analysis.embedding_report``.
+symmetric (Hopfield-class, Adam) network, scored by ``ddm.experiments.embedding_report``.
 
     python benchmarks/embedding_table.py            # the table in the README (< 10 minutes on 2 CPU cores)
     python benchmarks/embedding_table.py --quick    # shorter runs, for a smoke test
@@ -80,7 +80,7 @@ def mean_sd(rep, var, comparison):
 
 def row(label, conn, sde, net, report, fit_seconds, rep_kw, sampler, key):
     t0 = time.perf_counter()
-    rep = ddm.analysis.embedding_report(net, sde, key=key, sampler=sampler, n_seeds=64, **rep_kw)
+    rep = ddm.experiments.embedding_report(net, sde, key=key, sampler=sampler, n_seeds=64, **rep_kw)
     sec = time.perf_counter() - t0
     g = lambda v, s: float(rep[v].sel(**s))  # noqa: E731
     fps = lambda s: "/".join(str(int(rep[k].sel(system=s))) for k in ("n_stable", "n_unstable", "n_saddle"))  # noqa: E731

@@ -8,15 +8,12 @@ import numpy as np
 import xarray as xr
 
 from .._checks import check_int, check_key, check_positive
-from ..matching._fit import matching_errors
-from ..matching._samplers import Sampler, box
-from ..network._network import Network
-from ..sdes._sde import SDE
-from ..simulation._simulate import simulate
-from ._cycles import limit_cycle
-from ._fixed_points import fixed_points
-from ._lyapunov import lyapunov_exponent
-from ._metrics import power_spectrum_distance, state_space_divergence, stationary_distance
+from ..analysis import (fixed_points, limit_cycle, lyapunov_exponent, power_spectrum_distance, state_space_divergence,
+                        stationary_distance)
+from ..matching import Sampler, box, matching_errors
+from ..network import Network
+from ..sdes import SDE
+from ..simulation import simulate
 
 
 def _start_points(sampler: Sampler, key, n: int, jitter: float) -> np.ndarray:
@@ -107,8 +104,8 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
     >>> import jax, ddm_explore as ddm
     >>> sde = ddm.systems.van_der_pol()
     >>> net, _ = ddm.fit(sde, 64, key=jax.random.key(0), progress=False)
-    >>> rep = ddm.analysis.embedding_report(net, sde, key=jax.random.key(1), t_max=40.0, t_transient=10.0,
-    ...                                     n_trials=2, lyapunov=False, n_seeds=16)
+    >>> rep = ddm.experiments.embedding_report(net, sde, key=jax.random.key(1), t_max=40.0, t_transient=10.0,
+    ...                                        n_trials=2, lyapunov=False, n_seeds=16)
     >>> bool(rep.eps_f < 0.05), rep.period.dims
     (True, ('system',))
     """

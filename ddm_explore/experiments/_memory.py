@@ -1,4 +1,5 @@
-"""Attractor experiments on a grid, for a target SDE and its fitted network in one call (METHOD.md E3, E4)."""
+"""Memory experiments on a grid, for a target SDE and its fitted network in one call (METHOD.md E3, E4):
+cued recall and autonomous transitions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import numpy as np
 import xarray as xr
 
 from .._checks import _show, as_array, check_int, check_key, check_positive
-from ..matching._fit import fit
-from ..network._network import Network
-from ..sdes._sde import SDE
-from ..simulation._cues import balanced_cue_design, cue
-from ..simulation._simulate import simulate
-from ._transitions import recall_accuracy, transitions
+from ..analysis import recall_accuracy, transitions
+from ..inputs import balanced_cue_design, cue
+from ..matching import fit
+from ..network import Network
+from ..sdes import SDE
+from ..simulation import simulate
 
 
 def _network_for(target, network, n_neurons, fit_kwargs, key):
@@ -50,7 +51,7 @@ def recall_sweep(target, centres, *, amplitudes, durations, radius, key, n_trial
     amplitudes, durations : sequences of float
         The grid.
     radius : float
-        Recall radius (see :func:`recall_accuracy`).
+        Recall radius (see :func:`ddm_explore.analysis.recall_accuracy`).
     key : PRNG key
         Fit and simulation keys are split from it.
     n_trials : int
@@ -79,8 +80,8 @@ def recall_sweep(target, centres, *, amplitudes, durations, radius, key, n_trial
     --------
     >>> import jax, ddm_explore as ddm
     >>> sde = ddm.systems.ring_wells(c=0.0, D=0.1)
-    >>> res = recall_sweep(sde, ddm.systems.ring_centres(K=4), amplitudes=[0.0], durations=[1.0],
-    ...                    radius=0.45, n_trials=16, settle=1.0, key=jax.random.key(0), systems=("target",))
+    >>> res = ddm.experiments.recall_sweep(sde, ddm.systems.ring_centres(K=4), amplitudes=[0.0], durations=[1.0],
+    ...                                    radius=0.45, n_trials=16, settle=1.0, key=jax.random.key(0), systems=("target",))
     >>> float(res.accuracy.sel(system="target", amplitude=0.0, duration=1.0))
     0.25
     """
@@ -161,7 +162,7 @@ def transition_sweep(factory, grid: dict, centres, *, radius, key, t_max: float,
     For every point of the grid (e.g. ``{"c": [0, 0.4], "D": [0.1, 0.15]}``) the target
     ``factory(**point)`` is built, a network is fitted to it (once per point, ``ddm.fit``), both are
     simulated from trials that start at the attractors (trial i at ``centres[i % K]``), with
-    independent noise draws (or shared ones with ``paired=True``), and :func:`transitions` is
+    independent noise draws (or shared ones with ``paired=True``), and :func:`ddm_explore.analysis.transitions` is
     applied.
 
     Parameters
@@ -180,14 +181,14 @@ def transition_sweep(factory, grid: dict, centres, *, radius, key, t_max: float,
     fit_kwargs : dict, optional
         Passed to ``ddm.fit``.
     cycle : sequence of int, optional
-        Ring order (see :func:`transitions`).
+        Ring order (see :func:`ddm_explore.analysis.transitions`).
     dt : float
     record_every : int
     inputs : Schedule or array, optional
         The same input for every run (default none).
     systems : tuple of {"target", "network"}
     min_transitions : int
-        See :func:`transitions`.
+        See :func:`ddm_explore.analysis.transitions`.
     paired : bool
         Drive target and network with the same noise draws (default: independent ones).
 
@@ -203,9 +204,9 @@ def transition_sweep(factory, grid: dict, centres, *, radius, key, t_max: float,
     Examples
     --------
     >>> import jax, ddm_explore as ddm
-    >>> res = transition_sweep(lambda c: ddm.systems.ring_wells(c=c, D=0.15), {"c": [0.4]},
-    ...                        ddm.systems.ring_centres(K=4), radius=0.45, t_max=20.0, n_trials=8,
-    ...                        key=jax.random.key(0), systems=("target",), min_transitions=0)
+    >>> res = ddm.experiments.transition_sweep(lambda c: ddm.systems.ring_wells(c=c, D=0.15), {"c": [0.4]},
+    ...                                        ddm.systems.ring_centres(K=4), radius=0.45, t_max=20.0, n_trials=8,
+    ...                                        key=jax.random.key(0), systems=("target",), min_transitions=0)
     >>> res.n_forward.dims
     ('system', 'c')
     """
