@@ -17,7 +17,7 @@ from ._state import SYSTEMS, PanelState
 
 #: the target this panel drives
 SYSTEM = "ring_wells"
-#: one simulation per update: trial i starts in well i % K; small enough for about 0.1 s once compiled
+#: one simulation per update (trial i starts in well i % K), kept small so the panel stays interactive
 N_TRIALS = 8
 T_MAX = 40.0
 DT = 0.01
