@@ -7,6 +7,12 @@ from ._estimates import SampleSizeWarning as SampleSizeWarning
 from . import inputs as inputs
 from .io import load as load
 from .io import save as save
+from .matching import ClosedForm as ClosedForm
+from .matching import Embedding as Embedding
+from .matching import Optax as Optax
+from .matching import Preconditioned as Preconditioned
+from .matching import RandomStart as RandomStart
+from .matching import WarmStart as WarmStart
 from .matching import box as box
 from .matching import fit as fit
 from .matching import gaussian as gaussian
@@ -14,6 +20,8 @@ from .matching import occupation as occupation
 from .network import Network as Network
 from .sdes import SDE as SDE
 from .sdes import systems as systems
+from .matching import matching_errors as matching_errors
+from . import simulation as simulation
 from .simulation import simulate as simulate
 
 __version__ = "0.1.0"

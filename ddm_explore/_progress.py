@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
+from tqdm.auto import tqdm
+
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool, total: int, desc: str):
@@ -18,8 +20,6 @@ def progress_bar(enabled: bool, total: int, desc: str):
 
         yield _Null()
         return
-    from tqdm.auto import tqdm
-
     bar = tqdm(total=total, desc=desc, leave=False)
     try:
         yield bar

@@ -2,8 +2,8 @@
 the closed form's one large product over the machine's cores.
 
 These products and factorisations are small (hundreds of rows), and a multithreaded BLAS
-competing with JAX's own threads, or with other processes, for 2 cores ran 10-100x slower in our
-measurements (a 256 x 256 eigendecomposition: 3 s instead of 0.07 s on a busy machine). The limit
+competing with JAX's own threads, or with other processes, for few cores spin-waits and runs far
+slower than one thread (README, "Performance and scale", has the measurements). The limit
 holds only for the duration of the call and is restored afterwards. Where one product dominates
 (the Gram matrix of the closed-form fit), :func:`gram` computes it as a sum over a fixed number of
 row blocks on a small thread pool: single-threaded BLAS calls never spin-wait for each other, so a
@@ -17,6 +17,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 #: row blocks of the Gram matrix (fixed, so the sum's order and result never depend on the machine)
 GRAM_BLOCKS = 2
@@ -24,9 +25,7 @@ GRAM_BLOCKS = 2
 
 @functools.lru_cache(maxsize=1)
 def _controller():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()  # finding the BLAS libraries costs ~8 ms: once per process
+    return ThreadpoolController()  # finding the BLAS libraries is slow: once per process
 
 
 @functools.lru_cache(maxsize=1)

@@ -34,7 +34,8 @@ def lab(args) -> int:
 
 def figures(args) -> int:
     """Regenerate the paper's figures headless: standalone HTML (plotly.js copied beside them, no
-    network needed to view) and PNG where an image exporter (kaleido) works; prints each check line."""
+    network needed to view) and PNG where an image exporter (kaleido) works; prints each check line.
+    JAX and the figures load here, not at the top: ``ddm-explore --help`` and ``lab`` stay instant."""
     import jax
     from tqdm.auto import tqdm
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
+from ._system import check_network
 from .network._network import CONNECTIVITIES, NOISE_MODES, NONLINEARITIES, Network
 
 FORMAT = "ddm_explore.network"
@@ -28,8 +29,7 @@ def save(net: Network, path) -> Path:
     The file is a zip holding ``meta.json`` (format, version, static fields) and one ``.npy``
     per array; it is read back without pickle.
     """
-    if not isinstance(net, Network):
-        raise ValueError(f"`net` must be a Network, got {type(net).__name__}")
+    check_network("net", net)
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"`path` must be a file path, got the directory {str(path)!r}")

@@ -50,7 +50,7 @@ def test_every_playground_slider_changes_the_figure(panels, state):
         assert state.target.params[name] == pytest.approx(s.value)
         assert f"'{name}': {s.value}" in pg.result.attrs["system_params"]
     # the drawn drift field is the library's, at the slider values
-    expect = ddm.analysis.drift_field(state.target, pg.result.sizes["grid_0"]).drift
+    expect = ddm.analysis.drift_field(state.target, pg.result.sizes["z0"]).drift
     np.testing.assert_allclose(pg.result.drift.values, expect.values, rtol=1e-6)
 
 
@@ -60,7 +60,7 @@ def test_playground_drift_arrows_start_on_the_grid_and_point_along_f(panels, sta
     x, y = (np.asarray(a, float) for a in (pg.figure.data[0].x, pg.figure.data[0].y))
     x0, y0, x1, y1 = x[0::3], y[0::3], x[1::3], y[1::3]
     f = pg.result.drift.values.reshape(-1, 2)
-    Z = np.stack(np.meshgrid(pg.result.grid_0, pg.result.grid_1, indexing="ij"), -1).reshape(-1, 2)
+    Z = np.stack(np.meshgrid(pg.result.z0, pg.result.z1, indexing="ij"), -1).reshape(-1, 2)
     np.testing.assert_allclose(np.stack([x0, y0], -1), Z, atol=1e-9)
     d = np.stack([x1 - x0, y1 - y0], -1)
     moving = np.linalg.norm(f, axis=-1) > 1e-6
@@ -122,7 +122,7 @@ def test_train_controls_and_retrain_reach_every_panel(panels, state):
     assert seen["noise"]["noise"] == "multiplicative"
     assert f"eps_f = {float(state.report.eps_f):.4f}" in tp.eps.value
     # the error map is the library's
-    ref = ddm.analysis.drift_error_field(state.net, state.target, tp.result.sizes["grid_0"])
+    ref = ddm.analysis.drift_error_field(state.net, state.target, tp.result.sizes["z0"])
     np.testing.assert_allclose(np.asarray(tp.figure.data[2].z), ref.error.values.T, rtol=1e-6)
     tp.noise.value, tp.ridge.value, tp.n_neurons.value = "additive", 1e-9, 64
 

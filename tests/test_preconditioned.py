@@ -8,7 +8,7 @@ import optax
 import pytest
 
 import ddm_explore as ddm
-from ddm_explore.matching._fit import _preconditioner, precondition_gradients
+from ddm_explore.matching._optax import precondition_gradients, preconditioner
 
 KEY = jax.random.key(0)
 
@@ -55,12 +55,15 @@ def test_preconditioner_inverts_the_rate_factor():
     Phi = np.tanh(rng.normal(size=(n, N)))
     G = Phi.T @ Phi
     weights = dict(s_f2=2.0, s_D2=1.0, lambda_D=1.0, lambda_inv=1.0)
-    P = _preconditioner(G, N, n, np.zeros((n, 0)), np.broadcast_to(np.eye(d), (n, d, d)), weights, "low_rank")
+    P = preconditioner(G, N, n, np.zeros((n, 0)), np.broadcast_to(np.eye(d), (n, d, d)), weights, "low_rank")
     g = rng.normal(size=(N, d)).astype(np.float32)
-    out = precondition_gradients(dict(W=jnp.asarray(g)), P, jnp.asarray(rng.normal(size=(N, d)), jnp.float32))
+    z = lambda *shape: jnp.zeros(shape, jnp.float32)  # noqa: E731
+    grads = ddm.Network(M=z(N, d), x0=z(N), W=jnp.asarray(g), J_full=None, b=z(N), B=z(N, 0), gamma0=z(d, d), Gamma=None,
+                        private_noise=z(), centre=z(d), scale=z(d), region_low=z(d), region_high=z(d))
+    out = precondition_gradients(grads, P, jnp.asarray(rng.normal(size=(N, d)), jnp.float32), symmetric=False)
     C = G / n
     want = 0.5 * 2.0 * np.linalg.solve(C + 1e-4 * np.trace(C) / N * np.eye(N), g)
-    np.testing.assert_allclose(np.asarray(out["W"]), want, rtol=2e-3, atol=1e-4 * np.abs(want).max())
+    np.testing.assert_allclose(np.asarray(out.W), want, rtol=2e-3, atol=1e-4 * np.abs(want).max())
 
 
 def test_warm_start_from_closed_form_stays_accurate(vdp):

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import ddm_explore as ddm
-from ddm_explore.matching import _fit
+from ddm_explore.matching import _data, _optax
 from ddm_explore.simulation import _simulate
 
 
@@ -30,10 +30,10 @@ def test_sde_simulation_and_closed_form_fit_values_do_not_grow_the_cache(vdp):
     kw = dict(t_max=0.2, n_trials=4, record_every=5, progress=False)
     ddm.simulate(vdp, dt=0.01, key=jax.random.key(0), **kw)
     ddm.fit(vdp, 32, key=jax.random.key(0), progress=False)
-    sizes = _simulate._segment._cache_size(), _fit._target_fields._cache_size()
+    sizes = _simulate._segment._cache_size(), _data._target_fields._cache_size()
     ddm.simulate(vdp, dt=0.005, key=jax.random.key(1), z0=np.array([1.0, 0.0]), **{**kw, "t_max": 0.1})
     ddm.fit(vdp, 32, key=jax.random.key(1), ridge=1e-6, latent_gain=1.2, progress=False)
-    assert (_simulate._segment._cache_size(), _fit._target_fields._cache_size()) == sizes
+    assert (_simulate._segment._cache_size(), _data._target_fields._cache_size()) == sizes
 
 
 def test_new_parameter_values_of_a_built_in_system_never_recompile():
@@ -49,8 +49,8 @@ def test_new_parameter_values_of_a_built_in_system_never_recompile():
         ddm.analysis.fixed_points(sde, key=jax.random.key(k), n_seeds=16)
 
     def sizes():
-        return (_simulate._segment._cache_size(), _fit._target_fields._cache_size(),
-                _fields._sde_fields._cache_size(), _fixed_points._newton._cache_size())
+        return (_simulate._segment._cache_size(), _data._target_fields._cache_size(),
+                _fields._fields._cache_size(), _fixed_points._newton._cache_size())
 
     for factory, values in ((ddm.systems.van_der_pol, [dict(mu=1.0), dict(mu=2.5, sigma=0.3)]),
                             (ddm.systems.ring_wells, [dict(c=0.0), dict(c=0.7, D=0.2, h=0.5, k=1.5)]),
@@ -92,7 +92,7 @@ def test_optax_fits_reuse_the_compiled_training_chunk():
     not recompile the training loop."""
     kw = dict(connectivity="full", steps=50, batch_size=64, n_samples=256, n_test=64, progress=False)
     ddm.fit(ddm.systems.van_der_pol(mu=1.0), 16, key=jax.random.key(0), **kw)
-    size = _fit._run_chunk._cache_size()
+    size = _optax._run_chunk._cache_size()
     net, report = ddm.fit(ddm.systems.van_der_pol(mu=2.0), 16, key=jax.random.key(1), ridge=1e-6, **kw)
-    assert _fit._run_chunk._cache_size() == size
+    assert _optax._run_chunk._cache_size() == size
     assert np.isfinite(report.loss.values).all() and report.loss.size == 50

@@ -62,7 +62,7 @@ def test_network_with_corrupted_weights_stops_naming_time_and_trial(small_net):
 def test_keyboard_interrupt_during_fit_returns_best_so_far(monkeypatch):
     import contextlib
 
-    from ddm_explore.matching import _fit
+    from ddm_explore.matching import _optax
 
     class InterruptingBar:
         calls = 0
@@ -79,7 +79,7 @@ def test_keyboard_interrupt_during_fit_returns_best_so_far(monkeypatch):
     def bar(enabled, total, desc):
         yield InterruptingBar()
 
-    monkeypatch.setattr(_fit, "progress_bar", bar)
+    monkeypatch.setattr(_optax, "progress_bar", bar)
     with pytest.warns(UserWarning, match="interrupted after 150 steps"):
         net, report = ddm.fit(VDP, 32, key=KEY, method="adam", init="random", steps=2000, progress=True)
     assert report.attrs["interrupted"] == 1

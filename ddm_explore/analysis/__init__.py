@@ -1,6 +1,5 @@
 """Analysis: limit cycles, metrics, fixed points, transitions, decompositions (pure, xarray out)."""
 
-from ..matching._fit import matching_errors as matching_errors
 from ._cycles import limit_cycle as limit_cycle
 from ._lyapunov import lyapunov_exponent as lyapunov_exponent
 from ._metrics import power_spectrum_distance as power_spectrum_distance

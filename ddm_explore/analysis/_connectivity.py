@@ -7,10 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .._checks import _show, check_int
+from .._checks import check_int
 from .._threads import one_blas_thread
-from ..network._network import Network
-from ._fields import check_input, grid_axes, grid_coords, grid_points, grid_region
+from .._system import check_network
+from ..network._network import Network, firing_rates
+from ._fields import check_input
+from ._grid import grid_axes, grid_coords, grid_points, grid_region
 
 
 def asymmetry_index(J) -> float:
@@ -34,8 +36,7 @@ def connectivity_drifts(net: Network, z, u=None):
     scale = np.asarray(net.scale, np.float64)
     centre = np.asarray(net.centre, np.float64)
     zi = (z - centre) / scale
-    r = np.tanh(np.asarray(net.x0, np.float64) + zi @ M.T) if net.nonlinearity == "tanh" else \
-        np.asarray(net.phi(jnp.asarray(net.x0 + zi @ M.T)), np.float64)
+    r = firing_rates(np.asarray(net.x0, np.float64) + zi @ M.T, nonlinearity=net.nonlinearity)
     JS, JA = 0.5 * (J + J.T), 0.5 * (J - J.T)
     ext = np.asarray(net.b, np.float64)
     if net.input_dim:
@@ -83,8 +84,7 @@ def decompose_connectivity(net: Network, *, n_grid: int = 40, region=None, u=Non
     >>> bool(abs(ds.J - ds.J_S - ds.J_A).max() < 1e-12), 0 < float(ds.asymmetry) < 1
     (True, True)
     """
-    if not isinstance(net, Network):
-        raise ValueError(f"`net` must be a fitted Network, got {_show(net)}")
+    check_network("net", net)
     n_grid = check_int("n_grid", n_grid, minimum=3)
     u = check_input(net, u)
     J = np.asarray(net.J, np.float64)

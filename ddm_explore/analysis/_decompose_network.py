@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .._checks import _show, check_positive
+from .._checks import check_positive
+from .._system import check_network
 from .._threads import one_blas_thread
-from ..matching._fit import _ridge
-from ..network._network import Network
+from ..matching._closed_form import ridge_solve
+from ..network._network import Network, firing_rates
 from ._connectivity import asymmetry_index
-from ._fields import check_grid_dim, check_input
+from ._fields import check_input
+from ._grid import check_grid_dim
 from ._irreversibility import irreversibility
 
 
@@ -20,8 +23,6 @@ def _weighted_rel_error(p, a, b) -> float:
 
 
 def _f32(a):
-    import jax.numpy as jnp
-
     return jnp.asarray(a, jnp.float32)
 
 
@@ -77,8 +78,7 @@ def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u
     True
     >>> net_half = ddm.analysis.scale_irreversible(net_rev, net_irr, 0.5)  # half the drive
     """
-    if not isinstance(net, Network):
-        raise ValueError(f"`net` must be a fitted Network, got {_show(net)}")
+    check_network("net", net)
     check_grid_dim("net", net, "decompose_network")
     u = check_input(net, u)
     ridge = check_positive("ridge", ridge, allow_zero=True)
@@ -90,7 +90,7 @@ def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u
     scale = np.asarray(net.scale, np.float64)
     zi = (Z.reshape(-1, d) - np.asarray(net.centre, np.float64)) / scale
     M = np.asarray(net.M, np.float64)
-    Phi = np.tanh(np.asarray(net.x0, np.float64) + zi @ M.T)
+    Phi = firing_rates(np.asarray(net.x0, np.float64) + zi @ M.T, nonlinearity=net.nonlinearity)
     f_irr_int = ds.f_irr.values.reshape(-1, d) / scale
     w = np.maximum(p / p.mean(), weight_floor)
     # the outermost cells hold the walls' boundary layer (zero normal current): not f_irr of the
@@ -99,7 +99,7 @@ def decompose_network(net: Network, *, region=None, n_grid: int | None = None, u
     inner[(slice(1, -1),) * d] = 1.0
     w = (w * inner).ravel()
     sw = np.sqrt(w / w.mean())[:, None]
-    W_irr = _ridge(Phi * sw, f_irr_int * sw, ridge, N)
+    W_irr = ridge_solve(Phi * sw, f_irr_int * sw, ridge, N)
 
     J = np.asarray(net.J, np.float64)
     J_irr = M @ W_irr.T
@@ -174,9 +174,8 @@ def scale_irreversible(net_rev: Network, net_irr: Network, alpha: float) -> Netw
     >>> bool(abs(back.J - net.J).max() < 1e-5)
     True
     """
-    for name, n in (("net_rev", net_rev), ("net_irr", net_irr)):
-        if not isinstance(n, Network):
-            raise ValueError(f"`{name}` must be a Network from decompose_network, got {_show(n)}")
+    check_network("net_rev", net_rev)
+    check_network("net_irr", net_irr)
     if net_rev.M.shape != net_irr.M.shape or not bool(np.allclose(np.asarray(net_rev.M), np.asarray(net_irr.M))):
         raise ValueError("`net_rev` and `net_irr` must share their embedding M (both from one decompose_network call)")
     alpha = float(alpha)

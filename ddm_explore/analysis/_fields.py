@@ -8,19 +8,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import _show, as_array, check_int, check_region
-from ..network._network import Network
-from ..sdes._sde import SDE
+from .._checks import as_array
+from .._system import check_system as check_system
 
 #: points evaluated per jitted call
 _CHUNK = 16384
-
-
-def check_system(name: str, target):
-    """An SDE or a fitted Network, else a ValueError naming the argument."""
-    if not isinstance(target, (SDE, Network)):
-        raise ValueError(f"`{name}` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
-    return target
 
 
 def check_input(target, u) -> np.ndarray:
@@ -31,49 +23,11 @@ def check_input(target, u) -> np.ndarray:
     return as_array("u", u, shape=(k,)).astype(np.float32)
 
 
-def constant_diffusion(target) -> bool:
-    """True when D does not depend on z (an SDE with a constant loading, an additive-noise network)."""
-    if isinstance(target, Network):
-        return target.Gamma is None
-    return target.has_constant_diffusion
-
-
-def latent_sde(net: Network) -> SDE:
-    """The latent SDE of a network on its manifold, ``dz = f_net(z, u) dt + g_net(z) dW``, as an SDE.
-
-    Simulating it costs d dimensions instead of N; for a low-rank network with its noise in
-    span(M) it is the same process as the network's readout.
-    """
-    if net.Gamma is None:  # additive noise: a constant loading, simulated without evaluating the rates
-        diffusion = np.asarray(net.scale, np.float64)[:, None] * np.asarray(net.gamma0, np.float64)
-    else:
-        diffusion = _net_loading
-    # the network is a traced parameter: latent SDEs of networks of one shape share compiled code
-    return SDE(drift=_net_drift, diffusion=diffusion, dim=net.dim, noise_dim=net.dim, input_dim=net.input_dim,
-               name=f"{net.name} (latent SDE)", region=net.region, theta=dict(net=net))
-
-
-def _net_drift(z, u, p):
-    return p["net"].latent_drift(z, u)
-
-
-def _net_loading(z, p):
-    return p["net"].noise_loading(z)
-
-
 @partial(jax.jit, static_argnames=("derivatives",))
-def _sde_fields(target, Z, u, *, derivatives):
-    f = jax.vmap(lambda z: target.latent_drift(z, u))(Z)
-    D = jax.vmap(target.latent_diffusion)(Z)
-    dD = jax.vmap(jax.jacfwd(target.latent_diffusion))(Z) if derivatives else jnp.zeros(D.shape + (Z.shape[-1],))
-    return f, D, dD
-
-
-@partial(jax.jit, static_argnames=("derivatives",))
-def _net_fields(net, Z, u, *, derivatives):
-    f = jax.vmap(lambda z: net.latent_drift(z, u))(Z)
-    D = jax.vmap(net.latent_diffusion)(Z)
-    dD = jax.vmap(jax.jacfwd(net.latent_diffusion))(Z) if derivatives else jnp.zeros(D.shape + (Z.shape[-1],))
+def _fields(system, Z, u, *, derivatives):
+    f = jax.vmap(lambda z: system.latent_drift(z, u))(Z)
+    D = jax.vmap(system.latent_diffusion)(Z)
+    dD = jax.vmap(jax.jacfwd(system.latent_diffusion))(Z) if derivatives else jnp.zeros(D.shape + (Z.shape[-1],))
     return f, D, dD
 
 
@@ -99,38 +53,6 @@ def fields(target, Z, u=None, *, derivatives: bool = True):
     """Drift f (n, d), diffusion D (n, d, d) and its derivatives dD[..., k, l, m] = d_m D_kl
     (n, d, d, d; zeros when D is constant) at points Z (n, d), all float64."""
     u = jnp.asarray(check_input(target, u))
-    derivatives = bool(derivatives) and not constant_diffusion(target)
-    if isinstance(target, Network):
-        return chunked(lambda Zc: _net_fields(target, Zc, u, derivatives=derivatives), Z)
-    return chunked(lambda Zc: _sde_fields(target, Zc, u, derivatives=derivatives), Z)
+    derivatives = bool(derivatives) and not target.constant_diffusion
+    return chunked(lambda Zc: _fields(target, Zc, u, derivatives=derivatives), Z)
 
-
-def grid_region(target, region):
-    """The box of a grid: ``region`` if given, else the SDE's region or the network's fitted one."""
-    if region is None:
-        region = target.region
-    return check_region("region", region, target.dim)
-
-
-def grid_axes(low, high, n_grid) -> list[np.ndarray]:
-    """Cell centres of a uniform grid of ``n_grid`` cells per dimension over the box."""
-    n = check_int("n_grid", n_grid, minimum=3)
-    return [lo + (hi - lo) * (np.arange(n) + 0.5) / n for lo, hi in zip(low, high)]
-
-
-def grid_points(axes) -> np.ndarray:
-    """All grid points (n_1, ..., n_d, d) of the axes, 'ij' indexing."""
-    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
-
-
-def grid_coords(axes) -> dict:
-    """xarray coordinates z0, z1, ... of a grid (user units) plus the latent index."""
-    coords = {f"z{i}": ((f"z{i}",), a, dict(units="latent units", long_name=f"latent coordinate z{i}")) for i, a in enumerate(axes)}
-    coords["latent"] = np.arange(len(axes))
-    return coords
-
-
-def check_grid_dim(name: str, target, what: str):
-    if target.dim > 2:
-        raise ValueError(f"{what} needs a latent dimension d <= 2, got d={target.dim} for `{name}` "
-                         f"({_show(target)}); use method='samples' for d > 2")

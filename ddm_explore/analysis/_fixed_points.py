@@ -10,8 +10,7 @@ import numpy as np
 import xarray as xr
 
 from .._checks import as_array, check_int, check_key, check_positive, check_region
-from ..network._network import Network
-from ..sdes._sde import SDE
+from .._system import check_system
 
 
 @partial(jax.jit, static_argnames=("n_iter",))
@@ -87,8 +86,7 @@ def fixed_points(target, *, key, n_seeds: int = 256, region=None, u=None, n_iter
     >>> fp.z.values.round(3).ravel().tolist(), fp.stability.values.tolist()
     ([-1.0, 0.0, 1.0], ['stable', 'unstable', 'stable'])
     """
-    if not isinstance(target, (SDE, Network)):
-        raise ValueError(f"`target` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
+    check_system("target", target)
     key = check_key("key", key)
     n_seeds = check_int("n_seeds", n_seeds)
     n_iter = check_int("n_iter", n_iter)
@@ -127,8 +125,7 @@ def fixed_points(target, *, key, n_seeds: int = 256, region=None, u=None, n_iter
         ev = ev[np.argsort(-ev.real, kind="stable")]
         eig[n] = ev
         stab.append("stable" if np.all(ev.real < 0) else "unstable" if np.all(ev.real > 0) else "saddle")
-    attrs = dict(system=getattr(target, "name", ""), system_kind="network" if isinstance(target, Network) else "sde",
-                 n_seeds=n_seeds, n_iter=n_iter, tol=tol, merge_radius=merge_radius, f_scale=f_scale,
+    attrs = dict(**target.describe(), n_seeds=n_seeds, n_iter=n_iter, tol=tol, merge_radius=merge_radius, f_scale=f_scale,
                  region_low=lo.tolist(), region_high=hi.tolist(), u=u.tolist())
     zs = np.asarray([Z[i] for i in best]).reshape(len(best), d)
     return xr.Dataset(

@@ -12,10 +12,10 @@ import xarray as xr
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._estimates import warn_sample
 from .._threads import one_blas_thread
-from ..network._network import Network
+from ..simulation._simulate import simulate
 from . import _fokker_planck as fp
-from ._fields import (check_grid_dim, check_input, check_system, chunked, constant_diffusion, fields, grid_axes,
-                      grid_coords, grid_points, grid_region, latent_sde)
+from ._fields import check_input, check_system, chunked, fields
+from ._grid import check_grid_dim, grid_axes, grid_coords, grid_points, grid_region
 
 METHODS = ("grid", "samples")
 _DEFAULT_GRID = {1: 400, 2: 100}
@@ -100,10 +100,8 @@ def irreversibility(target, method: str = "grid", *, region=None, n_grid: int | 
                            n_trials=check_int("n_trials", n_trials, minimum=2),
                            t_burn=check_positive("t_burn", t_burn, allow_zero=True),
                            max_samples=check_int("max_samples", max_samples, minimum=10))
-    ds.attrs.update(system=getattr(target, "name", ""), system_kind="network" if isinstance(target, Network) else "sde",
-                    u=np.asarray(u).tolist(), region_low=np.asarray(low).tolist(), region_high=np.asarray(high).tolist())
-    if not isinstance(target, Network):
-        ds.attrs["system_params"] = str(target.params)
+    ds.attrs.update(**target.describe(), u=np.asarray(u).tolist(), region_low=np.asarray(low).tolist(),
+                    region_high=np.asarray(high).tolist())
     return ds
 
 
@@ -181,7 +179,7 @@ def _identity_terms(target, Z, u):
     """Per-sample ``a^T D^-1 a + div a`` with ``a = f - div D`` (its mean over p is e_p); div a by
     forward-mode autodiff (second derivatives of D where it varies)."""
     u = jnp.asarray(u)
-    vary = not constant_diffusion(target)
+    vary = not target.constant_diffusion
 
     def a(z):
         out = target.latent_drift(z, u)
@@ -197,10 +195,8 @@ def _identity_terms(target, Z, u):
 
 
 def _sample_route(target, u, low, high, n_bins, *, key, t_max, dt, n_trials, t_burn, max_samples) -> xr.Dataset:
-    from ..simulation._simulate import simulate
-
     d = target.dim
-    sde = latent_sde(target) if isinstance(target, Network) else target
+    sde = target.latent_sde() if target.has_neurons else target
     t_total = t_burn + t_max
     n_steps = int(round(t_total / dt))
     t_total = n_steps * dt

@@ -11,17 +11,10 @@ import xarray as xr
 
 from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
-from ..network._network import Network
-from ..sdes._sde import SDE
+from .._system import check_system
 from ..simulation._simulate import check_stable_dt
 
 SCHEMES = ("rk4", "euler")
-
-
-def _flow(system):
-    if isinstance(system, Network):
-        return lambda x: system.neuron_drift(x)
-    return lambda z: system.latent_drift(z)
 
 
 def _stepper(f, dt, scheme):
@@ -43,7 +36,8 @@ def _tangent_run(system, X, V, dt, *, n_blocks, renorm_every, scheme):
     """Advance states X (trials, n) and tangent frames V (trials, k, n) by n_blocks * renorm_every
     steps, re-orthonormalising (QR) after every block; return the final X, V and the log growth
     factors log|diag R| of every block (n_blocks, trials, k)."""
-    step = _stepper(_flow(system), dt, scheme)
+    u = jnp.zeros((system.input_dim,), jnp.float32)
+    step = _stepper(lambda x: system.state_drift(x[None], u[None])[0], dt, scheme)
 
     def one_trial(x, V):
         def inner(carry, _):
@@ -114,8 +108,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     >>> res.spectrum.values.round(3).tolist()
     [[-1.0, -2.0]]
     """
-    if not isinstance(target, (SDE, Network)):
-        raise ValueError(f"`target` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
+    check_system("target", target)
     key = check_key("key", key)
     t_max = check_positive("t_max", t_max)
     t_transient = check_positive("t_transient", t_transient, allow_zero=True)
@@ -123,13 +116,12 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     n_trials = check_int("n_trials", n_trials)
     renorm_every = check_int("renorm_every", renorm_every)
     check_choice("scheme", scheme, SCHEMES)
-    is_net = isinstance(target, Network)
-    width = target.n_neurons if is_net else target.dim
+    width = target.state_dim
     n_exponents = check_int("n_exponents", n_exponents)
     if n_exponents > width:
         raise ValueError(f"`n_exponents` must be <= the state dimension {width}, got {n_exponents}")
     if time_scale is None:
-        time_scale = 1.0 if is_net else float(target.params.get("time_scale", 1.0))
+        time_scale = target.time_scale
     time_scale = check_positive("time_scale", time_scale)
     block_t = renorm_every * dt
     n_blocks = int(round(t_max / block_t))
@@ -148,7 +140,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
         z0 = np.broadcast_to(z0, (n_trials, d))
     if z0.shape != (n_trials, d):
         raise ValueError(f"`z0` must have shape ({d},) or (n_trials={n_trials}, {d}), got {z0.shape}")
-    X = target.embed(z0) if is_net else jnp.asarray(z0, jnp.float32)
+    X = target.initial_state(z0)
     V = jax.random.normal(k_v, (n_trials, width, n_exponents))
     V = jnp.swapaxes(jnp.linalg.qr(V)[0], 1, 2)  # (trials, k, width), orthonormal rows
     kw = dict(renorm_every=renorm_every, scheme=scheme)
@@ -170,7 +162,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     elif abs(largest.mean()) > 0 and sem > 0.1 * abs(largest.mean()) and abs(largest.mean()) * n_blocks * block_t > 1.0:
         warn_sample("lyapunov_exponent", f"the standard error over trials ({sem:.3g}) exceeds 10% of the exponent "
                     f"({largest.mean():.3g}): use a longer t_max or more trials")
-    attrs = dict(system=getattr(target, "name", ""), system_kind="network" if is_net else "sde",
+    attrs = dict(**target.describe(),
                  t_max=n_blocks * block_t, t_transient=n_transient * block_t, dt=dt, n_trials=n_trials,
                  renorm_every=renorm_every, scheme=scheme, state_dim=width, time_scale=time_scale,
                  method="tangent space, QR re-orthonormalisation")

@@ -163,27 +163,10 @@ def transitions(z, centres, radius, *, cycle=None, min_transitions: int = MIN_TR
     dwell_trial = tr_trial[1:][same_trial]
     dwell_complete = np.array([dwell[dwell_state == i].mean() if np.any(dwell_state == i) else np.nan for i in range(K)])
 
-    if cycle is None:
-        cycle = list(range(K)) if K >= 3 else None
-    if cycle is not None:
-        cyc = np.asarray(cycle)
-        if cyc.dtype.kind not in "iu" or cyc.ndim != 1 or len(cyc) < 3 or len(set(cyc.tolist())) != len(cyc) \
-                or cyc.min() < 0 or cyc.max() >= K:
-            raise ValueError(f"`cycle` must list >= 3 distinct attractor indices in 0..{K - 1} in ring order, got {_show(cycle)}")
-        nxt = np.roll(cyc, -1)
-        n_fwd = int(counts[cyc, nxt].sum())
-        n_bwd = int(counts[nxt, cyc].sum())
-    else:
-        n_fwd = n_bwd = 0
     total_time = float(n * (t[-1] - t[0]))
+    cycle, ring_stats = _ring_statistics(counts, cycle, total_time)
+    ring, n_fwd, n_bwd = cycle is not None, ring_stats["n_forward"], ring_stats["n_backward"]
     n_ring = n_fwd + n_bwd
-    ring = cycle is not None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (n_fwd / n_bwd if n_bwd else (np.inf if n_fwd else np.nan)) if ring else np.nan
-        frac = n_fwd / n_ring if (ring and n_ring) else np.nan
-        frac_se = np.sqrt(frac * (1 - frac) / n_ring) if (ring and n_ring) else np.nan
-        net_flux = (n_fwd - n_bwd) / total_time if ring else np.nan
-        cycle_time = len(cycle) / net_flux if (ring and net_flux > 0) else np.nan
 
     few = [i for i in range(K) if occupancy[i] > 0 and departures[i] < min_transitions]
     if few:
@@ -209,11 +192,9 @@ def transitions(z, centres, radius, *, cycle=None, min_transitions: int = MIN_TR
              dwell_time_mean_complete=("state", dwell_complete, dict(long_name="mean of complete dwells", units="tau")),
              dwell_time=("dwell", dwell, dict(long_name="complete dwell time", units="tau")),
              n_transitions=((), int(counts.sum())),
-             n_forward=((), n_fwd), n_backward=((), n_bwd),
-             forward_backward_ratio=((), float(ratio)),
-             forward_fraction=((), float(frac)), forward_fraction_se=((), float(frac_se)),
-             net_flux=((), float(net_flux), dict(long_name="net forward transitions per trial and unit time", **per_tau)),
-             mean_cycle_time=((), float(cycle_time), dict(long_name="time for one net turn of the ring", units="tau"))),
+             **{name: ((), value) for name, value in ring_stats.items() if name not in ("net_flux", "mean_cycle_time")},
+             net_flux=((), ring_stats["net_flux"], dict(long_name="net forward transitions per trial and unit time", **per_tau)),
+             mean_cycle_time=((), ring_stats["mean_cycle_time"], dict(long_name="time for one net turn of the ring", units="tau"))),
         coords=dict(trial=z.trial.values, time=z.time.values, state=states, from_state=states, to_state=states,
                     dwell_state=("dwell", dwell_state), dwell_trial=("dwell", dwell_trial)),
         attrs=dict(radius=float(radius), n_attractors=K, centres=str(np.round(C, 6).tolist()),
@@ -223,6 +204,33 @@ def transitions(z, centres, radius, *, cycle=None, min_transitions: int = MIN_TR
                    n_complete_dwells=int(dwell.size), min_transitions=min_transitions))
     ds.time.attrs.update(z.time.attrs)
     return ds
+
+
+def _ring_statistics(counts, cycle, total_time):
+    """Forward and backward transitions around the ring ``cycle`` (default 0..K-1 for K >= 3) and
+    what follows from them; returns (cycle or None, dict of scalars)."""
+    K = counts.shape[0]
+    if cycle is None:
+        cycle = list(range(K)) if K >= 3 else None
+    if cycle is None:
+        nan = float("nan")
+        return None, dict(n_forward=0, n_backward=0, forward_backward_ratio=nan, forward_fraction=nan,
+                          forward_fraction_se=nan, net_flux=nan, mean_cycle_time=nan)
+    cyc = np.asarray(cycle)
+    if cyc.dtype.kind not in "iu" or cyc.ndim != 1 or len(cyc) < 3 or len(set(cyc.tolist())) != len(cyc) \
+            or cyc.min() < 0 or cyc.max() >= K:
+        raise ValueError(f"`cycle` must list >= 3 distinct attractor indices in 0..{K - 1} in ring order, got {_show(cycle)}")
+    nxt = np.roll(cyc, -1)
+    n_fwd, n_bwd = int(counts[cyc, nxt].sum()), int(counts[nxt, cyc].sum())
+    n_ring = n_fwd + n_bwd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = n_fwd / n_bwd if n_bwd else (np.inf if n_fwd else np.nan)
+        frac = n_fwd / n_ring if n_ring else np.nan
+        frac_se = np.sqrt(frac * (1 - frac) / n_ring) if n_ring else np.nan
+        net_flux = (n_fwd - n_bwd) / total_time
+        cycle_time = len(cycle) / net_flux if net_flux > 0 else np.nan
+    return cycle, dict(n_forward=n_fwd, n_backward=n_bwd, forward_backward_ratio=float(ratio), forward_fraction=float(frac),
+                       forward_fraction_se=float(frac_se), net_flux=float(net_flux), mean_cycle_time=float(cycle_time))
 
 
 def recall_accuracy(z, centres, radius, cued, *, at=None) -> xr.Dataset:

@@ -8,6 +8,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+import xarray as xr
 
 from .._checks import as_array, check_int, check_key, check_region
 
@@ -72,11 +73,7 @@ def occupation(points) -> Sampler:
     points : xarray.Dataset from :func:`ddm_explore.simulate`, its ``"z"`` DataArray
         (trial, time, latent), or an (n, d) array.
     """
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - xarray is a dependency
-        xr = None
-    if xr is not None and isinstance(points, xr.Dataset):
+    if isinstance(points, xr.Dataset):
         if "z" not in points:
             raise ValueError(f"`points` Dataset must hold a 'z' variable, got variables {list(points.data_vars)}")
         points = points["z"]

@@ -1,4 +1,8 @@
-"""The rate network  dx = [-x + J phi(x) + B u + b] dt + Sigma(x) dW  (METHOD.md section 2)."""
+"""The rate network  dx = [-x + J phi(x) + B u + b] dt + Sigma(x) dW  (METHOD.md section 2).
+
+This module holds the model formula, once: rates on the manifold, the latent drift and
+diffusion, the off-manifold drift. Training (matching/) and analysis use these methods.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-NONLINEARITIES = {"tanh": jnp.tanh}
+from .._system import System
+from ..sdes._sde import SDE
+
+#: the rate nonlinearities phi: (JAX function, numpy function for float64 analysis)
+NONLINEARITIES = {"tanh": (jnp.tanh, np.tanh)}
 CONNECTIVITIES = ("low_rank", "full", "symmetric")
 NOISE_MODES = ("additive", "multiplicative")
 
 
 @jax.tree_util.register_dataclass
 @dataclass(frozen=True, eq=False)
-class Network:
+class Network(System):
     """A trained rate network whose latent subspace carries a target SDE.
 
     Internally the latent coordinate is ``z = M^T x / N`` with ``M^T M = N I`` and
@@ -52,6 +60,9 @@ class Network:
     nonlinearity: str = field(default="tanh", metadata=dict(static=True))
     name: str = field(default="network", metadata=dict(static=True))
 
+    has_neurons = True
+    leak_rate = 1.0  # the neurons' leak -x: a rate every integrator must resolve
+
     # sizes -----------------------------------------------------------------------------------
     @property
     def n_neurons(self) -> int:
@@ -79,8 +90,21 @@ class Network:
         """Connectivity matrix (N, N); materialised as ``M W^T`` for a low-rank network."""
         return self.M @ self.W.T if self.W is not None else self.J_full
 
+    @property
+    def state_dim(self) -> int:
+        return self.n_neurons
+
+    @property
+    def constant_diffusion(self) -> bool:
+        """True for additive noise (a constant latent loading)."""
+        return self.Gamma is None
+
+    @property
+    def time_scale(self) -> float:
+        return 1.0
+
     def phi(self, x):
-        return NONLINEARITIES[self.nonlinearity](x)
+        return firing_rates(x, nonlinearity=self.nonlinearity)
 
     # coordinates -----------------------------------------------------------------------------
     def to_internal(self, z):
@@ -124,30 +148,72 @@ class Network:
         G = self.noise_matrix_latent(self.phi(x))
         return jnp.einsum("...ij,...j->...i", G, dw) @ self.M.T
 
-    # latent SDE on the manifold (METHOD.md section 2) -----------------------------------------
-    def _latent_drift_internal(self, z_int, u):
-        x = self.x0 + z_int @ self.M.T
-        total = self.recurrent_input(self.phi(x)) + self.b
+    # the model on the manifold (METHOD.md section 2), internal coordinates -------------------
+    def manifold_rates(self, z_int):
+        """Rates ``phi(x0 + M z)`` (..., N) at internal latent points: the network's features."""
+        return firing_rates(self.x0 + z_int @ self.M.T, nonlinearity=self.nonlinearity)
+
+    def latent_drift_internal(self, z_int, u, rates=None):
+        """``-z + M^T (J r + b + B u) / N`` at internal points z_int (..., d), with the rates r on
+        the manifold (computed when not given)."""
+        r = self.manifold_rates(z_int) if rates is None else rates
+        total = self.recurrent_input(r) + self.b
         if self.input_dim:
             total = total + u @ self.B.T
         return -z_int + total @ self.M / self.n_neurons
 
+    def off_manifold_drift(self, rates):
+        """The drift off the manifold at manifold points, ``(I - P)(J r + b) - x0`` (..., N): zero
+        for a low-rank J with ``b = x0 + M b_lat`` (the manifold is invariant)."""
+        e = self.recurrent_input(rates) + self.b - self.x0
+        return e - (e @ self.M) @ self.M.T / self.n_neurons
+
+    # the latent SDE on the manifold, user coordinates ----------------------------------------
     def latent_drift(self, z, u=None):
         """Network latent drift ``f_net(z, u)`` in user coordinates; z (..., d), u (..., k)."""
         z = jnp.asarray(z, jnp.float32)
         u = jnp.zeros(z.shape[:-1] + (self.input_dim,), jnp.float32) if u is None else jnp.asarray(u, jnp.float32)
-        return self.scale * self._latent_drift_internal(self.to_internal(z), u)
+        return self.scale * self.latent_drift_internal(self.to_internal(z), u)
 
     def noise_loading(self, z):
         """Network latent noise loading ``g_net(z)`` (..., d, d) in user coordinates."""
         z = jnp.asarray(z, jnp.float32)
-        G = self.noise_matrix_latent(self.phi(self.embed(z)))
+        G = self.noise_matrix_latent(self.manifold_rates(self.to_internal(z)))
         return self.scale[:, None] * G
 
-    def latent_diffusion(self, z):
-        """Network latent diffusion ``D_net(z) = g_net g_net^T / 2`` (..., d, d), user coordinates."""
-        g = self.noise_loading(z)
-        return 0.5 * g @ jnp.swapaxes(g, -1, -2)
+    def latent_sde(self) -> SDE:
+        """The network's latent SDE on its manifold, ``dz = f_net(z, u) dt + g_net(z) dW``, as an SDE.
+
+        For a low-rank network without private noise it is the same process as the readout of
+        the full simulation, at d dimensions instead of N; for full or symmetric J, or with private
+        noise, it is the idealised equation, not the network that runs.
+        """
+        if self.Gamma is None:  # additive noise: a constant loading
+            diffusion = np.asarray(self.scale, np.float64)[:, None] * np.asarray(self.gamma0, np.float64)
+        else:
+            diffusion = _net_loading
+        # the network is a traced parameter: latent SDEs of networks of one shape share compiled code
+        return SDE(drift=_net_drift, diffusion=diffusion, dim=self.dim, noise_dim=self.dim, input_dim=self.input_dim,
+                   name=f"{self.name} (latent SDE)", region=self.region, theta=dict(net=self))
+
+    # the system interface (ddm_explore/_system.py) -------------------------------------------
+    def initial_state(self, z):
+        """Neuron states on the manifold for latent starts z (n, d)."""
+        return self.embed(z)
+
+    def state_drift(self, x, u):
+        return self.neuron_drift(x, u)
+
+    def state_noise(self, x, dw):
+        return self.neuron_noise(x, dw)
+
+    def fused_noise_columns(self):
+        """``M gamma0`` (N, d) for additive noise: the simulation adds it column by column."""
+        return self.M @ self.gamma0 if self.Gamma is None else None
+
+    def describe(self) -> dict:
+        return dict(system=self.name, system_kind="network", n_neurons=self.n_neurons,
+                    connectivity=self.connectivity, noise=self.noise, private_noise=float(self.private_noise))
 
     def off_manifold(self, x):
         """Distance of x (..., N) from the manifold ``x0 + span(M)``, per neuron (RMS)."""
@@ -162,6 +228,20 @@ class Network:
     def __repr__(self) -> str:
         return (f"Network({self.name!r}, N={self.n_neurons}, d={self.dim}, k={self.input_dim}, "
                 f"connectivity={self.connectivity!r}, noise={self.noise!r})")
+
+
+def firing_rates(x, *, nonlinearity: str = "tanh"):
+    """``phi(x)``: numpy float64 arrays in float64 (analysis), anything else with JAX (the network)."""
+    jax_fn, numpy_fn = NONLINEARITIES[nonlinearity]
+    return numpy_fn(x) if isinstance(x, np.ndarray) and x.dtype == np.float64 else jax_fn(x)
+
+
+def _net_drift(z, u, p):
+    return p["net"].latent_drift(z, u)
+
+
+def _net_loading(z, p):
+    return p["net"].noise_loading(z)
 
 
 def make_embedding(key, n_neurons: int, dim: int, *, offset_scale: float = 1.0):

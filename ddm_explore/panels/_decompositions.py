@@ -208,7 +208,7 @@ class DecompositionPanel(Panel):
                 t[i].z = np.zeros((0, 0))
         if "f_rev" in res and res.sizes.get("latent") == 2:
             step = max(1, res.sizes["z0"] // N_ARROWS)
-            coarse = res.isel(z0=slice(step // 2, None, step), z1=slice(step // 2, None, step)).rename(z0="grid_0", z1="grid_1")
+            coarse = res.isel(z0=slice(step // 2, None, step), z1=slice(step // 2, None, step))
             t[5].x, t[5].y = arrows(coarse.f_rev)
             t[6].x, t[6].y = arrows(coarse.f_irr)
             t[7].x, t[7].y, t[7].z = res.z0.values, res.z1.values, res.p.values.T

@@ -152,7 +152,7 @@ class Playground(Panel):
         title = f"{self.state.target.name} {self.state.params}"
         fig.layout.title = dict(text=title, font=dict(size=12))
         if d == 1:
-            t[0].x, t[0].y = res.grid_0.values, res.drift.values[:, 0]
+            t[0].x, t[0].y = res.z0.values, res.drift.values[:, 0]
             t[1].x, t[1].y = fp[:, 0], np.zeros(len(fp))
             times = np.broadcast_to(res.time.values, z.shape[:2])
             t[2].x, t[2].y = gapped(times, z[..., 0])
@@ -160,7 +160,7 @@ class Playground(Panel):
         elif d == 2:
             t[0].x, t[0].y = arrows(res.drift)
             for i in range(2):
-                t[1 + i].x, t[1 + i].y, t[1 + i].z = res.grid_0.values, res.grid_1.values, res.drift.values[..., i].T
+                t[1 + i].x, t[1 + i].y, t[1 + i].z = res.z0.values, res.z1.values, res.drift.values[..., i].T
             t[3].x, t[3].y = gapped(z[..., 0], z[..., 1])
             t[4].x, t[4].y = fp[:, 0], fp[:, 1]
             for i in range(2):

@@ -8,11 +8,11 @@ from plotly.subplots import make_subplots
 
 
 def arrows(field) -> tuple[np.ndarray, np.ndarray]:
-    """Segments (x, y with NaN gaps) of a 2-D drift field DataArray (grid_0, grid_1, latent).
+    """Segments (x, y with NaN gaps) of a 2-D drift field DataArray (z0, z1, latent) on a grid.
 
     Arrow length grows like sqrt(|f|), capped at one grid cell, so slow regions stay visible.
     """
-    a0, a1 = field.grid_0.values, field.grid_1.values
+    a0, a1 = field.z0.values, field.z1.values
     X, Y = np.meshgrid(a0, a1, indexing="ij")
     f = field.values
     speed = np.linalg.norm(f, axis=-1)

@@ -140,7 +140,7 @@ class TrainPanel(Panel):
         d = self.state.target.dim
         has_net = "drift_network" in res
         if d == 1:
-            z = res.grid_0.values
+            z = res.z0.values
             t[0].x, t[0].y = z, res.drift_target.values[:, 0]
             t[1].x, t[1].y = (z, res.drift_network.values[:, 0]) if has_net else ([], [])
             t[2].x, t[2].y = (z, res.error.values) if has_net else ([], [])
@@ -148,7 +148,7 @@ class TrainPanel(Panel):
             t[0].x, t[0].y = arrows(res.drift_target)
             if has_net:
                 t[1].x, t[1].y = arrows(res.drift_network)
-                t[2].x, t[2].y, t[2].z = res.grid_0.values, res.grid_1.values, res.error.values.T
+                t[2].x, t[2].y, t[2].z = res.z0.values, res.z1.values, res.error.values.T
             else:
                 t[1].x, t[1].y = [], []
                 t[2].z = np.zeros((0, 0))

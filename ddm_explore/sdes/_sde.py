@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import _show, as_array, check_int, check_region
+from .._system import System
 
 
 def _takes_input(fn: Callable) -> bool:
@@ -37,6 +38,15 @@ def _to_leaf(v):
                      f"pass a static choice (a string, a flag) by choosing the function instead")
 
 
+def _plain(v):
+    """A traced parameter as plain Python numbers (shortest float32 repr) for reports and titles."""
+    a = np.asarray(v)
+    if a.dtype.kind == "f":
+        out = np.vectorize(lambda x: float(str(np.float32(x))), otypes=[float])(a) if a.size else a.astype(float)
+        return float(out) if a.ndim == 0 else out.tolist()
+    return a.item() if a.ndim == 0 else a.tolist()
+
+
 class _Static:
     """The static part of an SDE's pytree: compared by everything that shapes its compiled code.
     ``meta`` (params, region, input_region: metadata that traced code never reads) rides along
@@ -56,7 +66,7 @@ class _Static:
 
 @jax.tree_util.register_pytree_node_class
 @dataclass(frozen=True, eq=False)
-class SDE:
+class SDE(System):
     """A latent SDE ``dz = f(z, u) dt + g(z) dW`` in R^d (Itô), driven by an input u in R^k.
 
     Parameters
@@ -77,7 +87,9 @@ class SDE:
     input_region : (low, high), optional
         Box of inputs u that ``fit`` samples when k > 0 (default [-1, 1]^k).
     params : dict, optional
-        The parameters the system was built with; copied into the attrs of results.
+        The parameters the system was built with, shown in reports and plots. Entries of
+        ``theta`` are shown with the values the kernel computes with (``theta`` wins over a
+        ``params`` entry of the same name), so ``params`` never disagrees with the drift.
     theta : pytree, optional
         Numeric parameters handed to ``drift`` and ``diffusion`` as their last argument (numbers
         become float32 arrays). They are traced, not baked into compiled code: two SDEs with the
@@ -99,6 +111,10 @@ class SDE:
     ...                theta={"rate": 0.5})
     >>> slow.latent_drift(jnp.ones(1)).tolist()
     [-0.5]
+    >>> slow.latent_drift(jnp.ones((3, 1))).shape  # batched over leading axes
+    (3, 1)
+    >>> slow.replace(theta={"rate": 2.0}).params
+    {'rate': 2.0}
     """
 
     drift: Callable
@@ -140,7 +156,11 @@ class SDE:
         with_theta = self.theta is not None
         takes_u = with_theta or _takes_input(self.drift) or k > 0
         object.__setattr__(self, "_mode", (with_theta, takes_u))
-        object.__setattr__(self, "params", dict(self.params))
+        shown = dict(self.params)
+        if isinstance(self.theta, dict):  # what the kernel computes with, not a second copy
+            shown.update({name: _plain(v) for name, v in self.theta.items()
+                          if isinstance(v, (jax.Array, np.ndarray)) and np.size(v) <= 64})
+        object.__setattr__(self, "params", shown)
         self._probe()
 
     # pytree: theta and a constant noise loading are leaves; the rest is static ----------------
@@ -196,32 +216,79 @@ class SDE:
         if not bool(jnp.all(jnp.isfinite(g))):
             raise ValueError(f"`diffusion` returned a non-finite value at z={np.asarray(z).tolist()}")
 
-    # The interface shared with networks -------------------------------------------------
+    # The system interface (ddm_explore/_system.py), batched over leading axes --------------
     @property
-    def has_constant_diffusion(self) -> bool:
+    def constant_diffusion(self) -> bool:
+        """True when g does not depend on z (a constant ``diffusion`` array)."""
         return self._g0 is not None
 
+    @property
+    def state_dim(self) -> int:
+        return self.dim
+
+    @property
+    def private_noise(self) -> float:
+        return 0.0
+
+    @property
+    def time_scale(self) -> float:
+        """Simulation time per original time unit (``params["time_scale"]``, else 1)."""
+        return float(self.params.get("time_scale", 1.0))
+
+    def _batched(self, fn, z, *args):
+        """Call a one-point function on z (..., d) and matching args (..., k), vmapped over the batch."""
+        if z.ndim == 1 and all(a.ndim == 1 for a in args):
+            return fn(z, *args)
+        batch = jnp.broadcast_shapes(z.shape[:-1], *(a.shape[:-1] for a in args))
+        n = int(np.prod(batch))
+        flat = [jnp.broadcast_to(a, batch + a.shape[-1:]).reshape((n,) + a.shape[-1:]) for a in (z,) + args]
+        out = jax.vmap(fn)(*flat)
+        return out.reshape(batch + out.shape[1:])
+
     def latent_drift(self, z, u=None):
-        """f(z, u), shape (d,). ``u`` defaults to zeros."""
+        """f(z, u), shape (..., d) for z (..., d) and u (..., k) or (k,); ``u`` defaults to zeros."""
         z = jnp.asarray(z, jnp.float32)
-        if u is None:
-            u = jnp.zeros((self.input_dim,), jnp.float32)
-        return jnp.asarray(self._f(z, jnp.asarray(u, jnp.float32)), jnp.float32)
+        u = jnp.zeros((self.input_dim,), jnp.float32) if u is None else jnp.asarray(u, jnp.float32)
+        return self._batched(lambda zi, ui: jnp.asarray(self._f(zi, ui), jnp.float32), z, u)
 
     def noise_loading(self, z):
-        """g(z), shape (d, m)."""
-        return jnp.asarray(self._g(jnp.asarray(z, jnp.float32)), jnp.float32)
+        """g(z), shape (..., d, m)."""
+        z = jnp.asarray(z, jnp.float32)
+        if self._g0 is not None:
+            return jnp.broadcast_to(self._g0, z.shape[:-1] + self._g0.shape)
+        return self._batched(lambda zi: jnp.asarray(self._g(zi), jnp.float32), z)
 
-    def latent_diffusion(self, z):
-        """D(z) = g g^T / 2, shape (d, d)."""
-        g = self.noise_loading(z)
-        return 0.5 * g @ g.T
+    def initial_state(self, z):
+        """The integrated state for latent starts z (n, d): z itself."""
+        return jnp.asarray(z, jnp.float32)
 
-    def with_params(self, **changes) -> "SDE":
-        """A copy with some constructor fields replaced."""
+    def state_drift(self, x, u):
+        """Drift of the integrated state x (n, d) with inputs u (n, k)."""
+        return jax.vmap(self.latent_drift)(x, jnp.broadcast_to(u, x.shape[:1] + u.shape[1:]))
+
+    def state_noise(self, x, dw):
+        """``g(x) dw`` for latent increments dw (n, m)."""
+        if self._g0 is not None:
+            return dw @ self._g0.T
+        return jnp.einsum("tij,tj->ti", jax.vmap(self.noise_loading)(x), dw)
+
+    def readout(self, x):
+        """Latent state of the integrated state: x itself."""
+        return x
+
+    def describe(self) -> dict:
+        """Attrs that identify this system in results."""
+        return dict(system=self.name, system_kind="sde", system_params=str(self.params))
+
+    def replace(self, **changes) -> "SDE":
+        """A copy with some constructor fields replaced (e.g. ``theta=dict(c=0.5)``); ``params``
+        follows the new ``theta``."""
         fields = dict(drift=self.drift, diffusion=self.diffusion, dim=self.dim, noise_dim=self.noise_dim,
                       input_dim=self.input_dim, name=self.name, region=self.region,
                       input_region=self.input_region, params=self.params, theta=self.theta)
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise ValueError(f"`replace` takes the fields {sorted(fields)}, got {unknown}")
         fields.update(changes)
         return SDE(**fields)
 

@@ -2,8 +2,7 @@
 step (private per-neuron noise, and the latent noise of a block of steps).
 
 ``jax.random.normal`` draws one key per block and lays out its counters over the whole block; on
-the CPU that costs about 16 ns per number in our simulation loop (2 cores), more than the N x N
-matmul of the step. Here the steps hash their own counters: the Threefry-2x32 block cipher with
+the CPU that costs more than the N x N matmul of the step (README, "Performance and scale"). Here the steps hash their own counters: the Threefry-2x32 block cipher with
 20 rounds (the generator behind ``jax.random``, Salmon et al. 2011), keyed by two words of the
 simulation key, applied to the counter pair ``(i, j)``, ``i`` the position in the step's
 (trials x neurons) array and ``j`` a step or pair-of-steps index. Two transforms of the cipher's

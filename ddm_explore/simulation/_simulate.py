@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -12,8 +13,7 @@ import xarray as xr
 
 from .._checks import as_array, check_int, check_key, check_positive
 from .._progress import progress_bar
-from ..network._network import Network
-from ..sdes._sde import SDE
+from .._system import check_system
 from ._inputs import Schedule, as_schedule
 from ._noise import counter_normal_pair, counter_normals, key_words
 
@@ -29,66 +29,45 @@ _PRIVATE_STREAM = 0x70726976
 _LATENT_STREAM = 0x6C61746E
 
 
-# ---------------------------------------------------------------------------------------------
-# one system = state, drift, noise and readout, batched over trials
-# ---------------------------------------------------------------------------------------------
-def _n_noise(system) -> int:
-    """Latent noise channels drawn per trial-step (a network's private channels come separately)."""
-    return system.dim if isinstance(system, Network) else system.noise_dim
+class Plan(NamedTuple):
+    """The static shape of one segment's compiled loop: ``n_records`` chunks of ``record_every``
+    steps, latent noise drawn ``draw_every`` steps at a time. ``split=2``: every chunk (an even
+    number of steps, twice the user's odd ``record_every``) also records its middle state, so
+    private noise stays paired."""
+
+    n_records: int
+    record_every: int
+    draw_every: int
+    n_noise: int
+    deterministic: bool
+    record_neurons: bool
+    private: bool
+    split: int = 1
 
 
-def _drift(system, x, u):
-    if isinstance(system, Network):
-        return system.neuron_drift(x, u)
-    return jax.vmap(system.latent_drift)(x, jnp.broadcast_to(u, x.shape[:1] + u.shape[1:]))
-
-
-def _noise(system, x, dw):
-    if isinstance(system, Network):
-        return system.neuron_noise(x, dw)
-    if system.has_constant_diffusion:
-        return dw @ system.noise_loading(x[0]).T
-    g = jax.vmap(system.noise_loading)(x)
-    return jnp.einsum("tij,tj->ti", g, dw)
-
-
-def _readout(system, x):
-    return system.readout(x) if isinstance(system, Network) else x
-
-
-@partial(jax.jit, static_argnames=("n_records", "record_every", "draw_every", "n_noise", "deterministic",
-                                   "record_neurons", "private", "split"))
-def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, record_every, draw_every, n_noise,
-             deterministic, record_neurons, private, split=1):
-    """Advance ``n_records * record_every`` steps; return the final state and the records.
-
-    ``split=2``: every chunk of ``record_every`` steps (an even number, twice the user's odd
-    ``record_every``) also records its middle state, so private noise stays paired."""
+def _steps(system, x, key, breaks, values, dt, plan):
+    """The step functions of a segment: ``euler`` (one step), the private normals (hashed from
+    counters inside the step, _noise.py) and the latent draws; returns a dict of them."""
     sqdt = jnp.sqrt(dt)
-
-    n_private = x.shape[1] if private and not deterministic else 0
-    n_blocks = record_every // draw_every
-    # private normals are hashed from counters inside the step (_noise.py); with an even number
-    # of steps per block, one Threefry call and one Box–Muller transform serve two steps
-    paired = bool(n_private) and draw_every % 2 == 0
+    n_private = x.shape[1] if plan.private and not plan.deterministic else 0
+    # with an even number of steps per block, one Threefry call and one Box–Muller transform serve two steps
+    paired = bool(n_private) and plan.draw_every % 2 == 0
     if n_private:
         k0, k1 = key_words(jax.random.fold_in(key, _PRIVATE_STREAM + 2 * int(paired)))
         private_scale = system.private_noise * sqdt
-    # a network with constant noise loading L = M gamma0 and few latent channels: L dW as d
-    # broadcast multiply-adds that fuse with the step's elementwise work (no small matmul per step)
-    additive = isinstance(system, Network) and system.Gamma is None and not deterministic and n_noise <= _FUSED_CHANNELS
-    if additive:
-        L = system.M @ system.gamma0  # (N, d)
+    # a constant noise loading with few channels: L dW as broadcast multiply-adds that fuse with the
+    # step's elementwise work (no small matmul per step)
+    L = None if plan.deterministic or plan.n_noise > _FUSED_CHANNELS else system.fused_noise_columns()
     has_inputs = values.shape[-1] > 0
 
     def euler(x, step, dw, private_normals):
         u = values[:, jnp.searchsorted(breaks, step * dt, side="right")] if has_inputs else values[:, 0]
-        dx = _drift(system, x, u) * dt
-        if additive:
-            for c in range(n_noise):
+        dx = system.state_drift(x, u) * dt
+        if L is not None:
+            for c in range(plan.n_noise):
                 dx = dx + dw[:, c:c + 1] * L[:, c]
-        elif not deterministic:
-            dx = dx + _noise(system, x, dw)
+        elif not plan.deterministic:
+            dx = dx + system.state_noise(x, dw)
         if n_private:
             dx = dx + private_scale * private_normals
         return x + dx
@@ -98,35 +77,44 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
         zp = counter_normals(k0, k1, step.astype(jnp.uint32), x.shape) if n_private else None
         return euler(x, step, dw, zp), None
 
+    def next_normals(first_step):  # xi of an even step: the second word of its pair counter
+        return counter_normal_pair(k0, k1, (first_step // 2).astype(jnp.uint32), x.shape)[1]
+
     # Paired steps carry c = x + i xi: the state and the private normals of the next step in one
     # complex64 array. The pair counter q gives the normals of steps 2q - 1 and 2q; the step 2q - 1
     # normals enter the state at once and the step 2q ones ride in the carry, so the cipher and
     # the transform run once, in the pass that writes the carry (two real outputs would be two
     # passes, each recomputing the cipher).
-    def next_normals(first_step):  # xi of an even step: the second word of its pair counter
-        return counter_normal_pair(k0, k1, (first_step // 2).astype(jnp.uint32), x.shape)[1]
-
     def pair_of_steps(c, step, dw):  # step: the first of the two, even; returns the carry and the middle state
         x_mid = euler(jnp.real(c), step, dw[0], jnp.imag(c))
         za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x_mid.shape)
         return jax.lax.complex(euler(x_mid, step + 1, dw[1], za), zb), x_mid
 
+    if not plan.deterministic:  # latent normals: Threefry counters (position, first step of the block)
+        l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
+
+    def draw(first_step, n):  # the latent noise of n steps, drawn at once: m numbers per trial-step
+        shape = (n, x.shape[0])
+        if plan.deterministic:
+            return jnp.zeros(shape + (0,), x.dtype)
+        return counter_normals(l0, l1, first_step.astype(jnp.uint32), shape + (plan.n_noise,)) * sqdt
+
+    return dict(one_step=one_step, next_normals=next_normals, pair_of_steps=pair_of_steps, draw=draw, paired=paired)
+
+
+def _record_loop(system, steps, plan):
+    """The scan body that advances one chunk of ``record_every`` steps and records its end (and,
+    for ``split=2``, its middle); returns (one_record, state) with ``state`` the carry's real part."""
+    one_step, pair_of_steps, draw, paired = steps["one_step"], steps["pair_of_steps"], steps["draw"], steps["paired"]
+    record_every, draw_every = plan.record_every, plan.draw_every
+    n_blocks = record_every // draw_every
+
     def two_steps(c, inp):
         return pair_of_steps(c, *inp)[0], None
 
-    if not deterministic:  # latent normals: Threefry counters (position, first step of the block)
-        l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
-
-    def draw(first_step, n):  # the latent noise of n steps, drawn at once
-        shape = (n, x.shape[0])
-        if deterministic:
-            return jnp.zeros(shape + (0,), x.dtype)
-        # latent channels: m numbers per trial-step
-        return counter_normals(l0, l1, first_step.astype(jnp.uint32), shape + (n_noise,)) * sqdt
-
     def pairs(c, first_step, dW):  # len(dW) / 2 pairs of steps from the even step first_step
-        steps = first_step + jnp.arange(0, dW.shape[0], 2)
-        return jax.lax.scan(two_steps, c, (steps, dW.reshape((dW.shape[0] // 2, 2) + dW.shape[1:])))[0]
+        steps_ = first_step + jnp.arange(0, dW.shape[0], 2)
+        return jax.lax.scan(two_steps, c, (steps_, dW.reshape((dW.shape[0] // 2, 2) + dW.shape[1:])))[0]
 
     def block(x, first_step):  # draw_every steps with their latent noise drawn at once
         dW = draw(first_step, draw_every)
@@ -137,11 +125,11 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
     state = jnp.real if paired else (lambda c: c)
 
     def records_of(x):
-        return _readout(system, x), x if record_neurons else jnp.zeros((0,), x.dtype)
+        return system.readout(x), x if plan.record_neurons else jnp.zeros((0,), x.dtype)
 
     def one_record(c, j):  # j: global index of the record this chunk ends at
         first = (j - 1) * record_every
-        if split == 2:  # record_every = 2 r, r odd: the middle record falls after the first step of pair h
+        if plan.split == 2:  # record_every = 2 r, r odd: the middle record falls after the first step of pair h
             h = (record_every // 2 - 1) // 2
             dW = draw(first, record_every)
             c = pairs(c, first, dW[:2 * h])
@@ -155,11 +143,42 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, n_records, rec
             c = jax.lax.fori_loop(0, n_blocks, lambda b, c: block(c, first + b * draw_every), c)
         return c, records_of(state(c))
 
-    c = jax.lax.complex(x, next_normals((first_record - 1) * record_every)) if paired else x
-    c, records = jax.lax.scan(one_record, c, first_record + jnp.arange(n_records))
-    if split == 2:  # (chunks, 2, ...) -> (records, ...)
-        records = jax.tree.map(lambda a: a.reshape((2 * n_records,) + a.shape[2:]), records)
+    return one_record, state
+
+
+@partial(jax.jit, static_argnames=("plan",))
+def _segment(system, x, key, first_record, breaks, values, dt, *, plan):
+    """Advance ``plan.n_records * plan.record_every`` steps; return the final state and the records."""
+    steps = _steps(system, x, key, breaks, values, dt, plan)
+    one_record, state = _record_loop(system, steps, plan)
+    c = jax.lax.complex(x, steps["next_normals"]((first_record - 1) * plan.record_every)) if steps["paired"] else x
+    c, records = jax.lax.scan(one_record, c, first_record + jnp.arange(plan.n_records))
+    if plan.split == 2:  # (chunks, 2, ...) -> (records, ...)
+        records = jax.tree.map(lambda a: a.reshape((2 * plan.n_records,) + a.shape[2:]), records)
     return state(c), records
+
+
+def _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width):
+    """Segments and chunks of a run: (plan, records per segment, number of segments)."""
+    private = float(target.private_noise) > 0
+    per_record = n_trials * (target.dim + (width if record_neurons else 0))
+    cap = max(1, min(n_rec, _SEGMENT_BUDGET // max(per_record, 1), max(1, 200_000 // record_every)))
+    n_seg = -(-n_rec // cap)
+    seg_len = -(-n_rec // n_seg)
+    drawn = n_trials * target.noise_dim  # latent noise floats per step (private noise is made in the step)
+    # private noise is generated for two steps at a time: an odd record_every runs in chunks of
+    # two records (2 record_every steps, latent noise drawn at once) when they fit the draw budget
+    split = 2 if private and not deterministic and record_every % 2 and 2 * record_every * drawn <= _DRAW_BUDGET else 1
+    seg_len += seg_len % split
+    n_seg = -(-n_rec // seg_len)  # an even seg_len may need fewer segments
+    chunk = record_every * split
+    sizes = [b for b in range(1, chunk + 1) if chunk % b == 0]
+    draw_every = max(b for b in sizes if b * drawn <= _DRAW_BUDGET or b == 1)
+    if private and chunk % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
+        draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
+    plan = Plan(n_records=seg_len // split, record_every=chunk, draw_every=draw_every, n_noise=target.noise_dim,
+                deterministic=bool(deterministic), record_neurons=bool(record_neurons), private=private, split=split)
+    return plan, seg_len, n_seg
 
 
 def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None, inputs=None,
@@ -214,8 +233,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     >>> ds.z.dims, ds.z.shape
     (('trial', 'time', 'latent'), (3, 11, 1))
     """
-    if not isinstance(target, (SDE, Network)):
-        raise ValueError(f"`target` must be a ddm.SDE or a fitted Network, got {type(target).__name__}")
+    check_system("target", target)
     key = check_key("key", key)
     t_max = check_positive("t_max", t_max)
     dt = check_positive("dt", dt)
@@ -227,8 +245,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     n_rec = n_steps // record_every
     if n_rec < 1:
         raise ValueError(f"`record_every`={record_every} exceeds the number of steps {n_steps}: nothing would be recorded")
-    is_net = isinstance(target, Network)
-    if record_neurons and not is_net:
+    if record_neurons and not target.has_neurons:
         raise ValueError("`record_neurons`=True needs a Network target; an SDE has no neurons")
     d = target.dim
     k_z0, k_noise = jax.random.split(key)
@@ -243,38 +260,21 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     sched = as_schedule(inputs, input_dim=target.input_dim, n_trials=n_trials)
     check_stable_dt(target, dt)
 
-    x = target.embed(z0) if is_net else jnp.asarray(z0, jnp.float32)
+    x = target.initial_state(z0)
     width = x.shape[1]
-    private = is_net and float(target.private_noise) > 0
-    per_record = n_trials * (d + (width if record_neurons else 0))
-    cap = max(1, min(n_rec, _SEGMENT_BUDGET // max(per_record, 1), max(1, 200_000 // record_every)))
-    n_seg = -(-n_rec // cap)
-    seg_len = -(-n_rec // n_seg)
-    drawn = n_trials * _n_noise(target)  # latent noise floats per step (private noise is made in the step)
-    # private noise is generated for two steps at a time: an odd record_every runs in chunks of
-    # two records (2 record_every steps, latent noise drawn at once) when they fit the draw budget
-    split = 2 if private and not deterministic and record_every % 2 and 2 * record_every * drawn <= _DRAW_BUDGET else 1
-    seg_len += seg_len % split
-    n_seg = -(-n_rec // seg_len)  # an even seg_len may need fewer segments
-    chunk = record_every * split
-    sizes = [b for b in range(1, chunk + 1) if chunk % b == 0]
-    draw_every = max(b for b in sizes if b * drawn <= _DRAW_BUDGET or b == 1)
-    if private and chunk % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
-        draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
-    kw = dict(n_records=seg_len // split, record_every=chunk, draw_every=draw_every,
-              n_noise=_n_noise(target), deterministic=bool(deterministic), record_neurons=bool(record_neurons),
-              private=private, split=split)
+    plan, seg_len, n_seg = _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width)
+    split = plan.split
     breaks = jnp.asarray(sched.breaks, jnp.float32)
     values = jnp.asarray(sched.values, jnp.float32)
     z_rec = np.empty((n_rec + 1, n_trials, d), np.float32)
-    z_rec[0] = np.asarray(_readout(target, x))
+    z_rec[0] = np.asarray(target.readout(x))
     x_rec = np.empty((n_rec + 1, n_trials, width), np.float32) if record_neurons else None
     if record_neurons:
         x_rec[0] = np.asarray(x)
     with progress_bar(progress and n_seg > 1, n_seg, f"simulate {getattr(target, 'name', '')}") as bar:
         for s in range(n_seg):
             start = s * seg_len
-            x, (zs, xs) = _segment(target, x, k_noise, start // split + 1, breaks, values, jnp.float32(dt), **kw)
+            x, (zs, xs) = _segment(target, x, k_noise, start // split + 1, breaks, values, jnp.float32(dt), plan=plan)
             take = min(seg_len, n_rec - start)
             zs = np.asarray(zs[:take])
             z_rec[start + 1:start + 1 + take] = zs
@@ -283,27 +283,27 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
             _raise_if_nonfinite(zs, start + 1, record_every, dt)
             bar.update(1)
 
-    times = np.arange(n_rec + 1) * record_every * dt
+    ds = _dataset(target, z_rec, x_rec, sched, np.arange(n_rec + 1) * record_every * dt)
+    ds.attrs.update(**target.describe(), dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
+                    deterministic=int(bool(deterministic)), method="Euler-Maruyama",
+                    key=str(np.asarray(jax.random.key_data(key)).tolist()))
+    return ds
+
+
+def _dataset(target, z_rec, x_rec, sched, times) -> xr.Dataset:
+    """The records (time, trial, ...) as a Dataset over (trial, time, ...)."""
+    n_trials, d = z_rec.shape[1], z_rec.shape[2]
     coords = dict(trial=np.arange(n_trials), time=times, latent=np.arange(d))
     data = dict(z=(("trial", "time", "latent"), np.swapaxes(z_rec, 0, 1), dict(long_name="latent state", units="latent units")))
-    if record_neurons:
-        coords["neuron"] = np.arange(width)
+    if x_rec is not None:
+        coords["neuron"] = np.arange(x_rec.shape[2])
         data["x"] = (("trial", "time", "neuron"), np.swapaxes(x_rec, 0, 1), dict(long_name="neuron state"))
     if target.input_dim:
         coords["input"] = np.arange(target.input_dim)
-        u = np.broadcast_to(sched(times), (n_trials, n_rec + 1, target.input_dim))
+        u = np.broadcast_to(sched(times), (n_trials, len(times), target.input_dim))
         data["u"] = (("trial", "time", "input"), u.astype(np.float32), dict(long_name="input"))
     ds = xr.Dataset(data, coords=coords)
     ds.time.attrs.update(units="tau", long_name="time (neuronal time constants)")
-    ds.attrs.update(system=getattr(target, "name", ""), system_kind="network" if is_net else "sde",
-                    dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
-                    deterministic=int(bool(deterministic)), method="Euler-Maruyama",
-                    key=str(np.asarray(jax.random.key_data(key)).tolist()))
-    if not is_net:
-        ds.attrs["system_params"] = str(target.params)
-    else:
-        ds.attrs.update(n_neurons=target.n_neurons, connectivity=target.connectivity, noise=target.noise,
-                        private_noise=float(target.private_noise))
     return ds
 
 
@@ -323,11 +323,9 @@ def check_stable_dt(target, dt: float, *, n_points: int = 64):
     """Raise if ``dt`` is too large for a stable Euler step on the fastest linear timescale of
     the latent drift (max |eigenvalue| of its Jacobian over points of the region; for a network,
     also the unit leak of the neurons)."""
-    lam = _fastest_rate(target, n_points)
-    if is_net := isinstance(target, Network):
-        lam = max(lam, 1.0)
+    lam = max(_fastest_rate(target, n_points), target.leak_rate)
     if dt * lam > 2.0:
-        kind = "network" if is_net else "SDE"
+        kind = "network" if target.has_neurons else "SDE"
         raise ValueError(f"`dt`={dt} is too large for stable Euler–Maruyama integration of this {kind}: its fastest "
                          f"rate is about {lam:.3g} per unit time, so use dt <= {1.0 / lam:.3g}")
 
@@ -344,17 +342,7 @@ def _fastest_rate(target, n_points):
     return float(np.nanmax(np.abs(ev))) if np.all(np.isfinite(ev)) else 0.0
 
 
-def _jacobians(target, pts):
-    if isinstance(target, Network):
-        return _net_jac(target, pts)
-    return _sde_jac(target, pts)
-
-
 @jax.jit
-def _net_jac(net, pts):
-    return jax.vmap(jax.jacfwd(lambda z: net.latent_drift(z)))(pts)
-
-
-@jax.jit
-def _sde_jac(sde, pts):
-    return jax.vmap(jax.jacfwd(lambda z: sde.latent_drift(z)))(pts)
+def _jacobians(system, pts):
+    """Jacobians of the latent drift at the points (n, d, d)."""
+    return jax.vmap(jax.jacfwd(lambda z: system.latent_drift(z)))(pts)

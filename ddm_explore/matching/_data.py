@@ -1,0 +1,87 @@
+"""Training points for drift–diffusion matching: latent samples, inputs, the target's fields there,
+and the network's rates, in internal coordinates (METHOD.md section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Training points in internal coordinates (float64 unless said): ``z`` (n, d), inputs ``U``
+    (n, k), target drift ``F`` (n, d) and ``S = g g^T`` (n, d, d), and the network's float32
+    ``rates`` phi(x0 + M z) (n, N)."""
+
+    z: np.ndarray
+    U: np.ndarray
+    F: np.ndarray
+    S: np.ndarray
+    rates: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.z.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.z.shape[1]
+
+    @property
+    def input_dim(self) -> int:
+        return self.U.shape[1]
+
+    @property
+    def n_neurons(self) -> int:
+        return self.rates.shape[1]
+
+    def as_batch(self) -> dict:
+        """The points as float32 device arrays, the batch of :func:`matching_loss`."""
+        return {name: jnp.asarray(a, jnp.float32) for name, a in
+                dict(zi=self.z, U=self.U, Phi=self.rates, F=self.F, S=self.S).items()}
+
+
+def draw_inputs(target, key, n):
+    """Inputs u (n, k) uniform in the target's input region."""
+    k = target.input_dim
+    if k == 0:
+        return jnp.zeros((n, 0), jnp.float32)
+    lo, hi = target.input_region
+    return jax.random.uniform(key, (n, k), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32))
+
+
+@jax.jit
+def _target_fields(target, Z, U):
+    g = target.noise_loading(Z)
+    return target.latent_drift(Z, U), g @ jnp.swapaxes(g, -1, -2)
+
+
+def evaluate_target(target, Z, U):
+    """Drift (n, d) and g g^T (n, d, d) of the target at the points, with a clear error if non-finite."""
+    F, S = _target_fields(target, Z, U)
+    F, S = np.asarray(F, np.float64), np.asarray(S, np.float64)
+    for name, arr in (("drift", F), ("diffusion", S)):
+        bad = ~np.all(np.isfinite(arr.reshape(arr.shape[0], -1)), axis=1)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"the target's `{name}` is non-finite at z={np.asarray(Z[i]).tolist()}"
+                             f" ({int(bad.sum())} of {bad.size} sampled points): shrink the sampling region or fix the function")
+    return F, S
+
+
+@jax.jit
+def _rates(template, zi):
+    return template.manifold_rates(zi)
+
+
+def training_data(target, template, Z, U) -> TrainingData:
+    """The target at the points Z (n, d) with inputs U, in the internal coordinates of the network
+    ``template`` (its embedding, centre and scale), with the template's own float32 rates."""
+    F, S = evaluate_target(target, Z, U)
+    centre, scale = np.asarray(template.centre, np.float64), np.asarray(template.scale, np.float64)
+    zi = (np.asarray(Z, np.float64) - centre) / scale
+    rates = np.asarray(_rates(template, jnp.asarray(zi, jnp.float32)))
+    return TrainingData(z=zi, U=np.asarray(U, np.float64), F=F / scale, S=S / np.outer(scale, scale), rates=rates)
