@@ -120,7 +120,7 @@ def test_embedding_report_on_van_der_pol():
     vdp = ddm.systems.van_der_pol()
     net, _ = ddm.fit(vdp, 128, key=KEY, progress=False)
     rep = ddm.experiments.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4,
-                                           lyapunov_t_max=100.0, n_seeds=32)
+                                           lyapunov=dict(t_max=100.0), n_seeds=32)
     assert float(rep.eps_f) < 0.01 and float(rep.eps_D) < 1e-3
     assert rep.D_stsp.dims == ("comparison",) and rep.lyapunov.dims == ("system",)
     assert float(rep.D_stsp.sel(comparison="network")) <= 2 * float(rep.D_stsp.sel(comparison="floor"))

@@ -46,7 +46,7 @@ def e3_associative_memory(*, key, n_neurons: int = 128, amplitudes=(0.0, 0.5, 1.
     sde = systems.ring_wells(c=0.0, D=D)
     centres = systems.ring_centres()
     ds = recall_sweep(sde, centres, amplitudes=list(amplitudes), durations=list(durations), radius=0.45,
-                      n_trials=n_trials, n_neurons=n_neurons, settle=5.0, key=key)
+                      n_trials=n_trials, network=n_neurons, settle=5.0, key=key)
     acc = ds.accuracy
     chance = float(ds.chance)
     gap = float(np.abs(acc.sel(system="network") - acc.sel(system="target")).max())

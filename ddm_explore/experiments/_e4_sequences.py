@@ -47,7 +47,7 @@ def e4_episodic_sequences(*, key, n_neurons: int = 128, cs=(0.0, 0.2, 0.4), D: f
         raise ValueError(f"`reversible_ratio_max` must be > 1, got {reversible_ratio_max}")
     centres = systems.ring_centres()
     ds = transition_sweep(lambda c: systems.ring_wells(c=c, D=D), {"c": list(cs)}, centres, radius=0.45,
-                          t_max=t_max, n_trials=n_trials, n_neurons=n_neurons, key=key)
+                          t_max=t_max, n_trials=n_trials, network=n_neurons, key=key)
     ratio = ds.forward_backward_ratio
     top = float(ratio.isel(c=-1).min())
     zero = ratio.sel(c=0.0) if 0.0 in list(cs) else None

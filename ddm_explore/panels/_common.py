@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
+from IPython.display import display
 
 from ._plots import widget
 
@@ -89,8 +90,6 @@ class Panel:
         return True
 
     def _ipython_display_(self):
-        from IPython.display import display
-
         display(self.widget)
 
 
