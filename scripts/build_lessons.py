@@ -10,14 +10,12 @@ collapsed cells (they run, so nbval checks them too). Aimed at students who know
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_notebooks import NB, code, collapsed, md, show, write  # noqa: E402
+from _notebook_build import build, code, collapsed, md, show  # noqa: E402
 
 LESSONS: dict[str, list] = {}
 
@@ -349,23 +347,5 @@ print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}: more than double (it grows fa
 ]
 
 
-def execute(path: Path) -> None:
-    """Run in place; the widget state (which would embed plotly.js, megabytes) is not stored."""
-    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0")
-    env.setdefault("JAX_PLATFORMS", "cpu")
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                    "--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.store_widget_state=False", str(path)],
-                   check=True, env=env, cwd=NB)
-
-
-def main(prefixes: list[str]) -> None:
-    for name, cells in LESSONS.items():
-        if prefixes and not any(name.startswith(p) for p in prefixes):
-            continue
-        path = write(name, cells)
-        execute(path)
-        print("built", path.name, flush=True)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    build(LESSONS, sys.argv[1:])

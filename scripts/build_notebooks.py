@@ -6,35 +6,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-import nbformat as nbf
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-NB = ROOT / "notebooks"
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-
-
-def ignore_output(cell):
-    """nbval: don't compare this cell's output (plotly JSON carries random trace ids)."""
-    cell.metadata.setdefault("tags", []).append("nbval-ignore-output")
-    return cell
-
-
-def show(expr: str):
-    return ignore_output(code(expr))
-
-
-def collapsed(src: str, title: str = "Solution"):
-    """A solution cell, collapsed in JupyterLab (source hidden until clicked)."""
-    cell = code(src)
-    cell.metadata["jupyter"] = {"source_hidden": True}
-    cell.metadata.setdefault("tags", []).append("solution")
-    return cell
-
+from _notebook_build import build, code, md, show  # noqa: E402
 
 NOTEBOOKS: dict[str, list] = {}
 
@@ -287,29 +264,5 @@ the target's limit cycle. The asymmetry index `||J_A||_F / ||J||_F` of the symme
 ]
 
 
-def write(name: str, cells: list) -> Path:
-    nb = nbf.v4.new_notebook()
-    nb.cells = cells
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = NB / f"{name}.ipynb"
-    nbf.write(nb, path)
-    return path
-
-
-def execute(path: Path) -> None:
-    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype")
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                    "--ExecutePreprocessor.timeout=600", str(path)], check=True, env=env, cwd=NB)
-
-
-def main(prefixes: list[str]) -> None:
-    for name, cells in NOTEBOOKS.items():
-        if prefixes and not any(name.startswith(p) for p in prefixes):
-            continue
-        path = write(name, cells)
-        execute(path)
-        print("built", path.name, flush=True)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    build(NOTEBOOKS, sys.argv[1:])

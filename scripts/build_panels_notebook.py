@@ -5,24 +5,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-import nbformat as nbf
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-PATH = ROOT / "notebooks" / "panels.ipynb"
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-
-
-def show(src):
-    """A cell that displays widgets: nbval does not compare its output (widget ids, trace uids)."""
-    cell = code(src)
-    cell.metadata["tags"] = ["nbval-ignore-output"]
-    return cell
-
+from _notebook_build import build, code, md, show  # noqa: E402
 
 CELLS = [
     md("""# Panels · drift–diffusion matching, live
@@ -82,15 +70,8 @@ print("panels drawn without errors:", all(p.error is None for p in panels))"""),
 ]
 
 
-def main() -> int:
-    nb = nbf.v4.new_notebook(cells=CELLS)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    PATH.write_text(nbf.writes(nb))
-    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0")
-    env.setdefault("JAX_PLATFORMS", "cpu")
-    return subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace", "--ExecutePreprocessor.store_widget_state=False",
-                           str(PATH)], cwd=ROOT, env=env).returncode
+NOTEBOOKS = {"panels": CELLS}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    build(NOTEBOOKS, [])

@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import ddm_explore as ddm
@@ -172,6 +172,8 @@ def test_markov_estimator_is_a_lower_bound(ou_runs, method):
 
 
 def test_markov_estimator_on_ring_below_grid_value():
+    """Fixed keys, 8 trials x 100 time units. A lower bound: measured 3.6 against the grid value 13.6
+    (only a sampling error of +270% would push it past)."""
     sde = ddm.systems.ring_wells(c=1.0, D=0.1, current="potential")
     grid_ep = float(A.irreversibility(sde).entropy_production)
     ds = ddm.simulate(sde, t_max=100.0, dt=0.005, n_trials=8, key=jax.random.key(1), record_every=4, progress=False)
@@ -222,9 +224,26 @@ def test_reversible_part_of_network_is_reversible_with_same_density(ring_decompo
     assert float(rep.entropy_production_rev) < 0.05 * float(rep.entropy_production)
     # distance: total variation between the grid stationary densities of net and net_rev
     assert float(rep.density_distance) < 0.03
-    # recomputed independently of the report
-    ds = A.irreversibility(net_rev)
-    assert float(ds.entropy_production) == pytest.approx(float(rep.entropy_production_rev))
+
+
+def test_reversible_part_of_network_has_no_current_in_simulation(ring_net, ring_decomposition):
+    """Model-free, from simulations of all 256 neurons (fixed keys, the same for both networks, 8 trials
+    x 100 time units): the Markov estimate of e_p (30 k-means states) and the lagged-covariance
+    asymmetry of net_rev are near zero next to net's. Margins: 5% and 10% of net's values
+    (measured 2.2% and 2-4%; the Markov estimate of a reversible process is its sampling bias,
+    which halves from 50 to 100 time units)."""
+    import warnings
+
+    out = {}
+    for name, n in (("net", ring_net[1]), ("rev", ring_decomposition[0])):
+        ds = ddm.simulate(n, t_max=100.0, dt=0.005, n_trials=8, key=jax.random.key(1), record_every=4, progress=False)
+        with warnings.catch_warnings():  # pairs seen one way only: expected for the reversible run
+            warnings.simplefilter("ignore", ddm.SampleSizeWarning)
+            mk = A.markov_entropy_production(ds.z, 30, key=jax.random.key(2))
+        out[name] = float(mk.entropy_production), float(A.lagged_covariance(ds.z, lags=[5, 10]).asymmetry_index.max())
+    assert out["net"][0] > 1.0  # the grid e_p of net is ~13.6; the bound sees a good part of it
+    assert 0 <= out["rev"][0] < 0.05 * out["net"][0]
+    assert out["rev"][1] < 0.1 * out["net"][1]
 
 
 def test_scaling_the_irreversible_part_tunes_entropy_production(ring_net, ring_decomposition):
@@ -254,52 +273,139 @@ def test_irreversibility_sample_route_for_network_and_target(ring_net):
     assert e_n == pytest.approx(e_t, rel=0.02)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from(["low_rank", "full"]))
-def test_connectivity_identities(seed, connectivity):
+def test_connectivity_decomposition_matches_numpy_reference(seed, connectivity):
+    """decompose_connectivity against a float64 computation written here from the network's arrays:
+    f_S = M^T J_S tanh(x0 + M z_int) / N and likewise f_A, f_rest = -z_int + M^T (b + B u) / N, all
+    times `scale` (user units), z_int = (z - centre) / scale; eigenvalues of J as a set; the
+    asymmetry index from ||J_A||_F^2 = (||J||_F^2 - tr(J J)) / 2. J = M W^T is formed here in
+    float64; the network materialises it in float32 (round-off ~6e-8 per entry), hence margins of
+    1e-6 relative (of max |field|, of ||J||); 2e-5 relative of max |f| for the network's own float32
+    drift."""
     net = _random_network(seed, connectivity=connectivity)
-    ds = A.decompose_connectivity(net, n_grid=7)
-    J = np.asarray(net.J, np.float64)
-    assert np.abs(ds.J_S + ds.J_A - ds.J).max() == 0.0
-    assert np.abs(ds.J_S - ds.J_S.T.values).max() == 0.0 and np.abs(ds.J_A + ds.J_A.T.values).max() == 0.0
-    assert np.abs(ds.J.values - J).max() == 0.0
-    fmax = float(np.abs(ds.f).max())
-    assert float(np.abs(ds.f_rest + ds.f_S + ds.f_A - ds.f).max()) < 1e-5 * fmax  # f computed in float32
-    assert float(ds.asymmetry) == pytest.approx(np.linalg.norm(0.5 * (J - J.T)) / np.linalg.norm(J))
+    u = np.array([0.4])
+    ds = A.decompose_connectivity(net, n_grid=7, u=u)
+    M, x0, b, B = (np.asarray(a, np.float64) for a in (net.M, net.x0, net.b, net.B))
+    centre, scale = np.asarray(net.centre, np.float64), np.asarray(net.scale, np.float64)
+    N = M.shape[0]
+    J = M @ np.asarray(net.W, np.float64).T if connectivity == "low_rank" else np.asarray(net.J_full, np.float64)
+    z = _grid_z(ds)
+    zi = (z - centre) / scale
+    r = np.tanh(x0 + zi @ M.T)
+    want = dict(f_S=scale * np.einsum("ni,nm,...m->...i", M, 0.5 * (J + J.T), r) / N,
+                f_A=scale * np.einsum("ni,nm,...m->...i", M, 0.5 * (J - J.T), r) / N,
+                f_rest=scale * (-zi + (b + B @ u) @ M / N))
+    for name, ref in want.items():
+        assert np.abs(ds[name].values - ref).max() <= 1e-6 * np.abs(ref).max(), name
+    f = want["f_S"] + want["f_A"] + want["f_rest"]
+    assert np.abs(ds.f.values - f).max() <= 2e-5 * np.abs(f).max()
+    ev = np.linalg.eigvals(J)
+    got = ds.eigenvalues.values
+    assert np.all(np.diff(got.real) <= 1e-12)  # by decreasing real part
+    # the same multiset: each reference eigenvalue has a returned one within 1e-8 ||J||
+    assert np.abs(got[:, None] - ev[None, :]).min(axis=0).max() < 1e-6 * np.linalg.norm(J)
+    assert np.abs(got[:, None] - ev[None, :]).min(axis=1).max() < 1e-6 * np.linalg.norm(J)
+    nJ2 = np.sum(J**2)
+    assert float(ds.asymmetry) == pytest.approx(np.sqrt(max(nJ2 - np.trace(J @ J), 0.0) / (2 * nJ2)), rel=1e-6)
 
 
-@settings(max_examples=4, deadline=None)
+def test_network_irreversible_drift_matches_ou_closed_form():
+    """A network fitted to an anisotropic OU with cross-diffusion (eps_f ~ 1e-5): its grid f_irr
+    against -Omega z and its e_p against tr(Omega^T D^-1 Omega S) (METHOD.md 6), with S from
+    scipy's Lyapunov solver here; its reversible part (decompose_network) has e_p ~ 0.
+    Margins: f_irr 3% p-weighted (the grid error, second order: measured 3.7% on 40 cells, 1.8% on
+    60), e_p 3% (measured 0.8%), e_p(net_rev) below 1% of e_p(net) (measured 0.11%)."""
+    import scipy.linalg
+
+    Am, g = np.array([[1.5, 0.3], [-0.4, 0.7]]), np.array([[0.6, -0.4], [0.2, 0.9]])
+    D = 0.5 * g @ g.T
+    net, rep = ddm.fit(ddm.systems.ornstein_uhlenbeck(Am, g), 128, key=jax.random.key(0), progress=False)
+    assert float(rep.eps_f) < 1e-3
+    S = scipy.linalg.solve_continuous_lyapunov(Am, 2 * D)
+    Omega = Am - D @ np.linalg.inv(S)
+    ds = A.irreversibility(net, n_grid=60)
+    assert _weighted_error(ds.p.values, ds.f_irr.values, -_grid_z(ds) @ Omega.T) < 0.03
+    e_exact = float(np.trace(Omega.T @ np.linalg.solve(D, Omega) @ S))
+    assert float(ds.entropy_production) == pytest.approx(e_exact, rel=0.03)
+    net_rev, _, _ = A.decompose_network(net, n_grid=40)
+    e_rev = float(A.irreversibility(net_rev, n_grid=40).entropy_production)
+    assert 0 <= e_rev < 0.01 * float(ds.entropy_production)
+
+
+def _score_error(net, n_grid):
+    """p-weighted relative error of the grid f_rev against D grad ln p + div D, both derivatives
+    taken here by central differences (np.gradient) of the returned p and of the network's D(z),
+    in the interior cells (the outermost hold the walls' boundary layer) where ln p is finite."""
+    ds = A.irreversibility(net, n_grid=n_grid)
+    Z, p = _grid_z(ds), ds.p.values
+    h = [float(ds[c][1] - ds[c][0]) for c in ("z0", "z1")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.stack(np.gradient(np.log(p), *h), -1)
+    Dz = np.asarray(net.latent_diffusion(Z.reshape(-1, 2)), np.float64).reshape(Z.shape + (2,))
+    div_D = np.stack([sum(np.gradient(Dz[..., i, j], h[j], axis=j) for j in range(2)) for i in range(2)], -1)
+    ref = np.einsum("...ij,...j->...i", Dz, score) + div_D
+    ok = np.zeros(p.shape, bool)
+    ok[1:-1, 1:-1] = True
+    ok &= np.all(np.isfinite(ref), -1)
+    return _weighted_error(p[ok], ds.f_rev.values[ok], ref[ok]), float(np.sum(p[ok]) / np.sum(p))
+
+
+@settings(max_examples=4)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from(["low_rank", "full"]),
        noise=st.sampled_from(["additive", "multiplicative"]))
-def test_decomposition_identities(seed, connectivity, noise):
+@example(seed=163, connectivity="low_rank", noise="additive")  # 7% of the mass on the walls
+def test_reversible_drift_is_diffusion_times_score(seed, connectivity, noise):
+    """f_rev = D grad ln p + div D (METHOD.md 5d) on random networks, with the derivatives taken in
+    the test (see _score_error). Both are second-order approximations, so the error must shrink by
+    about (40/24)^2 = 2.8 from 24 to 40 cells; we ask for 2 (measured >= 2.4 over 28 networks) and
+    for at most 5% on 40 cells (measured at most 3.8%, 2% or less when < 3% of the mass is on the
+    walls)."""
     net = _random_network(seed, connectivity=connectivity, noise=noise)
-    ds = A.irreversibility(net, n_grid=24)
-    assert np.abs(ds.f_rev + ds.f_irr - ds.f).max() <= 1e-12 * float(np.abs(ds.f).max())
-    net_rev, net_irr, rep = A.decompose_network(net, n_grid=24)
-    J = np.asarray(net.J, np.float64)
-    assert np.abs(rep.J_rev + rep.J_irr - J).max() < 1e-6 * np.abs(J).max()
-    both = A.scale_irreversible(net_rev, net_irr, 1.0)
-    assert np.abs(np.asarray(both.J, np.float64) - J).max() < 1e-5 * np.abs(J).max()
+    (coarse, _), (fine, inner) = _score_error(net, 24), _score_error(net, 40)
+    assert inner > 0.85
+    assert fine < 0.05 and coarse > 2 * fine
 
 
 # --- 5. linear networks -------------------------------------------------------------------------
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 6), asym=st.sampled_from([0.0, 0.05, 0.3, 1.0]),
        sigma=st.floats(0.2, 2.0))
+@example(seed=1413, n=2, asym=0.05, sigma=1.0)  # e_p = 2.9e-7: below any fixed threshold like 1e-6
 def test_linear_network_irreversible_exactly_when_asymmetric(seed, n, asym, sigma):
-    """dx = (-x + W x) dt + sigma dW (A = I - W, isotropic noise): e_p = 0 iff W = W^T."""
+    """dx = (-x + W x) dt + sigma dW (A = I - W, D = delta I, delta = sigma^2 / 2): e_p = 0 iff W = W^T.
+
+    e_p is O(asym^2) (f_irr is first order in the antisymmetric part W_A), so no fixed threshold
+    separates small asymmetries from zero. Two references written here:
+    - a second closed form: f = f_rev + f_irr with f_rev = -D S^-1 z orthogonal to f_irr in
+      L2(p, D^-1), so e_p = E_p[f^T D^-1 f] - E_p[f_rev^T D^-1 f_rev] = tr(A^T D^-1 A S) - tr(D S^-1),
+      and the trace of (A S + S A^T) S^-1 = 2 D S^-1 gives tr(D S^-1) = tr(A). Margin: relative 1e-6
+      (float64 round-off of a difference of O(n) terms, about 1e-15 n / e_p, below 1e-7 here);
+    - the asym^2 scale: when the symmetric part of A is lambda I, S = delta / lambda I and
+      e_p = ||W_A||_F^2 / lambda exactly; in general e_p >= ||W_A||_F^2 / lambda_max (measured, not
+      proved: the ratio was >= 1.015 on 7000 draws of this construction). We ask for half of it.
+    """
+    import scipy.linalg
+
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n)) / np.sqrt(n)
     W = 0.5 * (X + X.T) + asym * 0.5 * (X - X.T)
     W = W - (max(np.linalg.eigvals(W).real.max(), 0.0) + 0.2) * np.eye(n)  # keep I - W stable
-    ep = float(A.linear_irreversibility(np.eye(n) - W, 0.5 * sigma**2 * np.eye(n)).entropy_production)
+    Amat, delta = np.eye(n) - W, 0.5 * sigma**2
+    ep = float(A.linear_irreversibility(Amat, delta * np.eye(n)).entropy_production)
+    S = scipy.linalg.solve_continuous_lyapunov(Amat, 2 * delta * np.eye(n))
+    big = float(np.trace(Amat.T @ Amat @ S)) / delta  # the size of the two terms that cancel
+    expected = big - float(np.trace(Amat))
     if asym == 0.0:
-        assert abs(ep) < 1e-10
+        assert abs(ep) < 1e-12 * big
     else:
-        assert ep > 1e-6
+        W_A = 0.5 * (W - W.T)  # = asym (X - X^T) / 2
+        lam_max = float(np.linalg.eigvalsh(0.5 * (Amat + Amat.T)).max())
+        assert ep >= 0.5 * np.sum(W_A**2) / lam_max > 0
+        assert ep == pytest.approx(expected, rel=1e-6)
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=6)
 @given(seed=st.integers(0, 10_000), asym=st.sampled_from([0.0, 0.5, 1.0]))
 def test_two_neuron_linear_network_grid_route_matches_closed_form(seed, asym):
     rng = np.random.default_rng(seed)
@@ -331,7 +437,8 @@ def test_sample_route_any_dimension_matches_linear_closed_form():
 @pytest.mark.slow
 def test_neuron_activity_estimators_see_the_latent_current(ring_net):
     """Neuron activity x of the ring network: the Markov bound on 2 principal components is positive
-    and below the latent e_p, and the lagged covariance of neurons is asymmetric."""
+    and below the latent e_p, and the lagged covariance of neurons is asymmetric. Fixed keys; measured
+    5.2 against the grid value 13.6 (a lower bound: only +160% sampling error would pass it)."""
     sde, net, _ = ring_net
     ds = ddm.simulate(net, t_max=50.0, dt=0.005, n_trials=4, key=jax.random.key(5), record_every=4,
                       record_neurons=True, progress=False)
@@ -344,7 +451,9 @@ def test_neuron_activity_estimators_see_the_latent_current(ring_net):
 
 
 def test_lagged_covariance_names_the_asymmetric_pair():
-    """Linear network whose only asymmetric coupling is between neurons 1 and 3: the top pair is (1, 3)."""
+    """Linear network whose only asymmetric coupling is between neurons 1 and 3: the top pair is (1, 3).
+    Fixed key, 4 trials x 150 time units; margin: its asymmetry is 3.4 times the next pair's (measured
+    0.034 against 0.0098)."""
     n = 5
     W = -0.3 * np.eye(n)
     W[1, 3], W[3, 1] = 0.8, -0.8

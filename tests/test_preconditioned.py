@@ -20,7 +20,8 @@ def vdp():
 
 @pytest.mark.parametrize("connectivity", ["low_rank", "full"])
 def test_random_start_reaches_one_percent(vdp, connectivity):
-    # measured 0.0018 (low_rank) and 0.0017 (full) at N = 256 and 100 steps; here N = 128, 60 steps
+    # measured 0.0018 (low_rank) and 0.0017 (full) at N = 256 and 100 steps; here N = 128, 60 steps,
+    # fixed key: eps_f 0.0041 for both (bar 0.01), eps_D 0 (bar 0.05)
     net, report = ddm.fit(vdp, 128, key=KEY, connectivity=connectivity, method="preconditioned", init="random",
                           steps=60, progress=False)
     assert float(report.eps_f) < 0.01
@@ -30,7 +31,8 @@ def test_random_start_reaches_one_percent(vdp, connectivity):
 
 def test_symmetric_connectivity_from_a_random_start():
     # a reversible target, which a symmetric network can match: measured eps_f 2e-4 at N = 128 and
-    # 100 steps (Adam with its default 2000 steps: 6e-4); J stays exactly symmetric
+    # 100 steps (Adam with its default 2000 steps: 6e-4), 3.7e-4 here (N = 64, 60 steps, fixed key;
+    # bar 0.01); J stays exactly symmetric
     ou = ddm.systems.ornstein_uhlenbeck(w=0.0)
     net, report = ddm.fit(ou, 64, key=KEY, connectivity="symmetric", method="preconditioned", init="random",
                           steps=60, progress=False)
@@ -40,7 +42,8 @@ def test_symmetric_connectivity_from_a_random_start():
 
 
 def test_preconditioning_is_what_makes_it_fast(vdp):
-    # the same optimizer (unit step + zoom line search) without the preconditioner stays far off
+    # the same optimizer (unit step + zoom line search) without the preconditioner stays far off;
+    # fixed key, measured eps_f 0.0041 with it and 0.79 without
     opt = optax.chain(optax.sgd(1.0), optax.scale_by_zoom_linesearch(max_linesearch_steps=20))
     kw = dict(key=KEY, method="adam", optimizer=opt, init="random", steps=60, batch_size=4096, progress=False)
     _, plain = ddm.fit(vdp, 128, precondition=False, **kw)
@@ -67,6 +70,7 @@ def test_preconditioner_inverts_the_rate_factor():
 
 
 def test_warm_start_from_closed_form_stays_accurate(vdp):
+    # fixed key; measured eps_f 6.314e-4 closed form, 6.314e-4 after 20 warm steps (bar: 2x + 1e-3)
     _, closed = ddm.fit(vdp, 128, key=KEY, progress=False)
     _, warm = ddm.fit(vdp, 128, key=KEY, method="preconditioned", steps=20, progress=False)
     assert float(warm.eps_f) < 2 * float(closed.eps_f) + 1e-3

@@ -116,7 +116,13 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path, small_net):
 
 
 # --- invariants (property-based) ---------------------------------------------------------------
-@settings(max_examples=15, deadline=None)
+def test_hypothesis_examples_are_the_same_every_run():
+    """conftest loads the derandomized profile: the same examples on every run and xdist worker."""
+    current = settings()
+    assert current.derandomize and current.database is None and current.deadline is None
+
+
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10_000), kick=st.floats(0.1, 3.0), n_steps=st.integers(1, 200))
 def test_low_rank_manifold_is_invariant_and_attracting(seed, kick, n_steps):
     """Off-manifold component of a low-rank network obeys e' = -e exactly: Euler gives (1 - dt)^n e0."""
@@ -132,19 +138,11 @@ def test_low_rank_manifold_is_invariant_and_attracting(seed, kick, n_steps):
     assert abs(float(net.off_manifold(x)[0]) - expected) <= 1e-4 * (1 + expected) + 1e-5
 
 
-@settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1))
-def test_same_key_same_numbers_property(seed, small_net):
-    kw = dict(t_max=0.5, dt=0.01, n_trials=3, record_every=5, progress=False)
-    a = ddm.simulate(small_net, key=jax.random.key(seed), **kw)
-    b = ddm.simulate(small_net, key=jax.random.key(seed), **kw)
-    np.testing.assert_array_equal(a.z.values, b.z.values)
-
-
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=12)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from(["low_rank", "full"]),
        noise=st.sampled_from(["additive", "multiplicative"]))
 def test_save_load_round_trip_bit_exact(tmp_path_factory, seed, connectivity, noise):
+    """Every field, its dtype and the static modes come back bit for bit (the one round-trip test)."""
     net = _random_network(seed, connectivity=connectivity, noise=noise)
     path = ddm.save(net, tmp_path_factory.mktemp("rt") / "net.ddm")
     back = ddm.load(path)

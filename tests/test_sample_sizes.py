@@ -33,7 +33,7 @@ def test_state_space_divergence_carries_sizes_and_warns_when_short():
         A.state_space_divergence(traj(1, 500, seed=1), traj(1, 500, seed=2))
     value = no_sample_warning(A.state_space_divergence, traj(4, 50_000, seed=1), traj(4, 50_000, seed=2))
     assert value.attrs["n_a"] == value.attrs["n_b"] == 200_000 and value.attrs["bins"] == 30
-    assert 0 < value.attrs["occupied_bins"] <= 900 and value < 0.05  # a float all the same
+    assert 0 < value.attrs["occupied_bins"] <= 900 and value < 0.05  # a float all the same (measured 0.0024)
 
 
 def test_power_spectrum_distance_carries_sizes_and_warns_when_short():

@@ -7,7 +7,8 @@ import xarray as xr
 
 from .._checks import _show
 from .._system import check_network, check_sde
-from ._fields import check_input, check_system, fields
+from .._system import check_system
+from ._fields import check_input, fields
 from ._grid import grid_axes, grid_coords, grid_points, grid_region
 
 

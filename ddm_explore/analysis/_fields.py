@@ -9,7 +9,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import as_array
-from .._system import check_system as check_system
 
 #: points evaluated per jitted call
 _CHUNK = 16384

@@ -14,7 +14,8 @@ from .._estimates import warn_sample
 from .._threads import one_blas_thread
 from ..simulation._simulate import simulate
 from . import _fokker_planck as fp
-from ._fields import check_input, check_system, chunked, fields
+from .._system import check_system
+from ._fields import check_input, chunked, fields
 from ._grid import check_grid_dim, grid_axes, grid_coords, grid_points, grid_region
 
 METHODS = ("grid", "samples")

@@ -39,10 +39,12 @@ class Schedule:
         idx = np.searchsorted(self.breaks, np.asarray(t, np.float64), side="right")
         return self.values[:, idx]
 
-    def at(self, t):
-        """jit-friendly evaluation at one time t: (n_trials or 1, k)."""
-        idx = jnp.searchsorted(jnp.asarray(self.breaks, jnp.float32), t, side="right")
-        return jnp.asarray(self.values, jnp.float32)[:, idx]
+
+
+def value_at(breaks, values, t):
+    """The input at one time t inside compiled code, from a schedule's ``breaks`` and ``values``
+    as arrays: (n_trials or 1, k). The simulation kernel evaluates its schedule with this."""
+    return values[:, jnp.searchsorted(breaks, t, side="right")]
 
 
 def piecewise(breaks, values) -> Schedule:

@@ -14,7 +14,7 @@ import xarray as xr
 from .._checks import as_array, check_int, check_key, check_positive
 from .._progress import progress_bar
 from .._system import check_system
-from ._inputs import Schedule, as_schedule
+from ._inputs import as_schedule, value_at
 from ._noise import counter_normal_pair, counter_normals, key_words
 
 #: recorded floats per segment: bounds the device memory of one jitted call
@@ -61,7 +61,7 @@ def _steps(system, x, key, breaks, values, dt, plan):
     has_inputs = values.shape[-1] > 0
 
     def euler(x, step, dw, private_normals):
-        u = values[:, jnp.searchsorted(breaks, step * dt, side="right")] if has_inputs else values[:, 0]
+        u = value_at(breaks, values, step * dt) if has_inputs else values[:, 0]
         dx = system.state_drift(x, u) * dt
         if L is not None:
             for c in range(plan.n_noise):
