@@ -1,5 +1,5 @@
 """The embedding table: every built-in target, fitted by an asymmetric (low-rank, closed form) and a
-symmetric (Hopfield-class, Adam) network, scored by ``ddm.analysis.embedding_report``.
+symmetric (Hopfield-class, Adam) network, scored by ``ddm.experiments.embedding_report``.
 
     python benchmarks/embedding_table.py            # the table in the README (< 10 minutes on 2 CPU cores)
     python benchmarks/embedding_table.py --quick    # shorter runs, for a smoke test
@@ -43,10 +43,10 @@ def occupation_of(sde, *, t_max, n_trials, key=1):
 
 def targets(quick):
     """(label, sde, low-rank fit options, report options, whether nonequilibrium)."""
-    box_rep = dict(t_max=200.0 if quick else 500.0, t_transient=50.0, lyapunov_t_max=100.0 if quick else 200.0,
-                   lyapunov_dt=0.05, n_floor_pairs=BOX_PAIRS)
-    chaos_rep = dict(t_max=600.0 if quick else CHAOS_T, t_transient=100.0, lyapunov_t_max=500.0 if quick else 1000.0,
-                     lyapunov_dt=0.05, n_floor_pairs=CHAOS_PAIRS)
+    box_rep = dict(t_max=200.0 if quick else 500.0, t_transient=50.0,
+                   lyapunov=dict(t_max=100.0 if quick else 200.0, dt=0.05), n_floor_pairs=BOX_PAIRS)
+    chaos_rep = dict(t_max=600.0 if quick else CHAOS_T, t_transient=100.0,
+                     lyapunov=dict(t_max=500.0 if quick else 1000.0, dt=0.05), n_floor_pairs=CHAOS_PAIRS)
     lorenz, rossler = S.lorenz63(), S.rossler()
     occ = dict(t_max=chaos_rep["t_max"], n_trials=8 * CHAOS_PAIRS)
     return [
@@ -56,7 +56,7 @@ def targets(quick):
         ("Van der Pol (mu=1)", S.van_der_pol(), dict(n_neurons=256), box_rep, True),
         ("Stuart-Landau (mu=1, b=0.5)", S.stuart_landau(b=0.5), dict(n_neurons=256), box_rep, True),
         # the ring's steep walls (rates ~100 at the box corners) need the default step 0.01
-        ("4-well ring (c=0.4, D=0.1)", S.ring_wells(c=0.4), dict(n_neurons=512), dict(box_rep, lyapunov_dt=0.01), True),
+        ("4-well ring (c=0.4, D=0.1)", S.ring_wells(c=0.4), dict(n_neurons=512), dict(box_rep, lyapunov=dict(box_rep["lyapunov"], dt=0.01)), True),
         ("multiplicative OU (w=1)", S.multiplicative_ou(), dict(n_neurons=256, noise="multiplicative"), box_rep, True),
         ("Lorenz-63 (T=10)", lorenz, dict(n_neurons=256, sampler=occupation_of(lorenz, **occ)), chaos_rep, True),
         ("Rossler (T=1)", rossler, dict(n_neurons=256, sampler=occupation_of(rossler, **occ)), chaos_rep, True),
@@ -80,7 +80,7 @@ def mean_sd(rep, var, comparison):
 
 def row(label, conn, sde, net, report, fit_seconds, rep_kw, sampler, key):
     t0 = time.perf_counter()
-    rep = ddm.analysis.embedding_report(net, sde, key=key, sampler=sampler, n_seeds=64, **rep_kw)
+    rep = ddm.experiments.embedding_report(net, sde, key=key, sampler=sampler, n_seeds=64, **rep_kw)
     sec = time.perf_counter() - t0
     g = lambda v, s: float(rep[v].sel(**s))  # noqa: E731
     fps = lambda s: "/".join(str(int(rep[k].sel(system=s))) for k in ("n_stable", "n_unstable", "n_saddle"))  # noqa: E731

@@ -1,6 +1,7 @@
 """ddm_explore: drift–diffusion matching of rate networks to stochastic dynamics."""
 
 from . import analysis as analysis
+from . import experiments as experiments
 from ._estimates import Estimate as Estimate
 from ._estimates import SampleSizeWarning as SampleSizeWarning
 from . import inputs as inputs
@@ -24,4 +25,4 @@ from . import simulation as simulation
 from .simulation import simulate as simulate
 
 __version__ = "0.1.0"
-from ._sweep import sweep as sweep
+from .experiments import sweep as sweep

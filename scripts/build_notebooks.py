@@ -69,10 +69,10 @@ the stationary histograms of network and target with the sampling floor (two ind
 **Time:** about 45 s on 2 CPU cores."""),
     code("""import jax
 import ddm_explore as ddm
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_e1
 
-ds = paper.e1_embedding(key=jax.random.key(0))
+ds = experiments.e1_embedding(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     code("""for name in ds.target.values:
     sel = ds.sel(target=name)
@@ -93,10 +93,10 @@ and power spectrum (Hellinger distance D_H), each against the floor between inde
 the largest Lyapunov exponent of the noise-free network's full 512-dimensional flow, in Lorenz's original
 time units, against the known 0.906. **Time:** about 60 s of CPU time on 2 cores (longer on a shared machine)."""),
     code("""import jax
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_e2
 
-ds = paper.e2_nonequilibrium_chaos(key=jax.random.key(0))
+ds = experiments.e2_nonequilibrium_chaos(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     md("""The cycles: both runs start at z = (1, 0) without noise; period and amplitude (half the peak-to-peak
 range of z1) are measured on the second half of 160 tau."""),
@@ -120,9 +120,9 @@ for system in ("target", "network"):
     show("plot_e2(ds).show()"),
     md("""## What to try
 
-- Another draw: `paper.e2_nonequilibrium_chaos(key=jax.random.key(1))`. The cycle ratios stay at 1.000;
+- Another draw: `experiments.e2_nonequilibrium_chaos(key=jax.random.key(1))`. The cycle ratios stay at 1.000;
   the Lorenz numbers move within their sampling error and the verdicts hold.
-- Break it: `paper.e2_nonequilibrium_chaos(key=jax.random.key(0), n_neurons=4, lorenz_neurons=8)`: too few
+- Break it: `experiments.e2_nonequilibrium_chaos(key=jax.random.key(0), n_neurons=4, lorenz_neurons=8)`: too few
   neurons to carry the drift; the check line says FAIL.
 - A relaxation oscillator: fit `ddm.systems.van_der_pol(mu=3.0)` with `ddm.fit` and compare
   `ddm.analysis.limit_cycle` of target and network runs (notebook 00 shows the calls). How many
@@ -145,10 +145,10 @@ start with every cued memory); target and network are driven by the same noise d
 difference measures the network's dynamics, not sampling noise. **Time:** about 35 s of CPU time on 2 cores
 (longer on a shared machine)."""),
     code("""import jax
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_e3
 
-ds = paper.e3_associative_memory(key=jax.random.key(0))
+ds = experiments.e3_associative_memory(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     code("""print(f"network eps_f = {float(ds.eps_f):.1e}")
 for dur in ds.duration.values:
@@ -159,14 +159,14 @@ for dur in ds.duration.values:
     show("plot_e3(ds).show()"),
     md("""## What to try
 
-- Independent noise for target and network: `ddm.analysis.recall_sweep(..., paired=False)` (the call is in
-  `paper.e3_associative_memory`). The two curves now also differ by sampling noise (the binomial
+- Independent noise for target and network: `ddm.experiments.recall_sweep(..., paired=False)` (the call is in
+  `experiments.e3_associative_memory`). The two curves now also differ by sampling noise (the binomial
   standard error of one cell is up to 6 percentage points at 64 trials).
 - Shallower wells: `ddm.systems.ring_wells(c=0.0, D=0.1, h=0.15)` in `recall_sweep`. Does a weaker cue
   suffice? What happens to the zero-cue score?
-- More noise: `paper.e3_associative_memory(key=jax.random.key(0), D=0.2)`. Which part of the check
+- More noise: `experiments.e3_associative_memory(key=jax.random.key(0), D=0.2)`. Which part of the check
   breaks first?
-- Break it: `paper.e3_associative_memory(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
+- Break it: `experiments.e3_associative_memory(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
 ]
 
 NOTEBOOKS["04_e4_episodic_sequences"] = [
@@ -183,10 +183,10 @@ well, with no net flux around the ring. Notebook 05 uses it for the irreversibil
 **Time:** about 45 s of CPU time on 2 cores (longer on a shared machine)."""),
     code("""import jax
 import ddm_explore as ddm
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_e4
 
-ds = paper.e4_episodic_sequences(key=jax.random.key(0))
+ds = experiments.e4_episodic_sequences(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     code("""for c in ds.c.values:
     for system in ("target", "network"):
@@ -211,13 +211,13 @@ fig.update_xaxes(title_text="time (tau)", row=2, col=1)
 fig.update_layout(height=420, width=900).show()"""),
     md("""## What to try
 
-- More noise: `paper.e4_episodic_sequences(key=jax.random.key(0), D=0.1)` and `D=0.2`. How do the number
+- More noise: `experiments.e4_episodic_sequences(key=jax.random.key(0), D=0.1)` and `D=0.2`. How do the number
   of transitions and the forward/backward ratio change? (METHOD.md E4 lists 363 / 3 at D = 0.1 and
   1206 / 58 at D = 0.15 for c = 0.4.)
 - A reversed sequence: `cs=(0.0, -0.4)`. Which way round does the state go now, and what does the check
   line say?
 - Cycle time against c: `cs=(0.2, 0.3, 0.4, 0.6)` and `ds.mean_cycle_time`.
-- Break it: `paper.e4_episodic_sequences(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
+- Break it: `experiments.e4_episodic_sequences(key=jax.random.key(0), n_neurons=3)`; the check line says FAIL."""),
 ]
 
 NOTEBOOKS["05_e5_decompositions"] = [
@@ -229,10 +229,10 @@ fitted 256-neuron network, from a finite-volume Fokker–Planck solve on an 80 x
 At c = 1 the network's connectivity is split into `J = J_rev + J_irr`: the network with `J_rev` alone is
 reversible (`e_p` near zero) with the same stationary density. **Time:** about 20 s on 2 CPU cores."""),
     code("""import jax
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_e5
 
-ds = paper.e5_decompositions(key=jax.random.key(0))
+ds = experiments.e5_decompositions(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     code("""for c in ds.c.values:
     print(f"c = {c:.1f}: e_p target = {float(ds.entropy_production_target.sel(c=c)):.2f}, "
@@ -253,10 +253,10 @@ chaos, no probability currents. We fit the best symmetric network we can (Adam, 
 asymmetric low-rank one (closed form) to the Van der Pol oscillator and simulate both without noise.
 **Time:** about 25 s on 2 CPU cores."""),
     code("""import jax
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels.paper_figures import plot_symmetric_vs_asymmetric
 
-ds = paper.symmetric_vs_asymmetric(key=jax.random.key(0))
+ds = experiments.symmetric_vs_asymmetric(key=jax.random.key(0))
 print(ds.attrs["check"])"""),
     md("""The symmetric network's trajectory runs into a fixed point (black dot); the asymmetric one follows
 the target's limit cycle. The asymmetry index `||J_A||_F / ||J||_F` of the symmetric fit is exactly zero."""),

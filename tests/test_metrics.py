@@ -128,8 +128,8 @@ def test_embedding_report_on_van_der_pol():
     largest exponents 2e-5 and 7e-6 (0.05)."""
     vdp = ddm.systems.van_der_pol()
     net, _ = ddm.fit(vdp, 128, key=KEY, progress=False)
-    rep = A.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4,
-                             lyapunov_t_max=100.0, n_seeds=32)
+    rep = ddm.experiments.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4,
+                                           lyapunov=dict(t_max=100.0), n_seeds=32)
     assert float(rep.eps_f) < 0.01 and float(rep.eps_D) < 1e-3
     assert rep.D_stsp.dims == ("comparison",) and rep.lyapunov.dims == ("system",)
     assert float(rep.D_stsp.sel(comparison="network")) <= 2 * float(rep.D_stsp.sel(comparison="floor"))
@@ -142,14 +142,14 @@ def test_embedding_report_on_van_der_pol():
     assert rep.sizes["pair"] == 1 and np.isnan(rep.D_stsp_sd.values).all()
     assert np.allclose(rep.D_stsp.values, rep.D_stsp_pairs.values[:, 0])
     with pytest.raises(ValueError, match="`sde`"):
-        A.embedding_report(net, ddm.systems.lorenz63(), key=KEY)
+        ddm.experiments.embedding_report(net, ddm.systems.lorenz63(), key=KEY)
     with pytest.raises(ValueError, match="n_floor_pairs"):
-        A.embedding_report(net, vdp, key=KEY, n_floor_pairs=0)
+        ddm.experiments.embedding_report(net, vdp, key=KEY, n_floor_pairs=0)
     with pytest.raises(ValueError, match="start_jitter"):
-        A.embedding_report(net, vdp, key=KEY, start_jitter=-0.1)
+        ddm.experiments.embedding_report(net, vdp, key=KEY, start_jitter=-0.1)
     # K = 3 independent (reference, floor, network) triples: means, spreads and each triple
-    rep = A.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4, lyapunov=False,
-                             n_seeds=32, n_floor_pairs=3)
+    rep = ddm.experiments.embedding_report(net, vdp, key=KEY, t_max=200.0, t_transient=20.0, n_trials=4, lyapunov=False,
+                                           n_seeds=32, n_floor_pairs=3)
     assert rep.attrs["n_floor_pairs"] == 3
     for name in ("D_stsp", "D_H", "stationary_distance"):
         pairs = rep[name + "_pairs"]
@@ -163,7 +163,7 @@ def test_report_starts_make_runs_of_a_deterministic_target_independent():
     """Without jitter, runs of a noise-free target started at recorded states of one of its own
     trajectories continue that trajectory bit for bit, so two 'independent' runs share states;
     the relative jitter separates them (and keeps every coordinate's sign)."""
-    from ddm_explore.analysis._report import _start_points
+    from ddm_explore.experiments._report import _start_points
 
     lz = ddm.systems.lorenz63()
     occ = ddm.occupation(ddm.simulate(lz, t_max=200.0, dt=0.01, n_trials=1, key=KEY, record_every=10,

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from ddm_explore import paper
+from ddm_explore import experiments
 from ddm_explore.panels import paper_figures
 
 KEY = jax.random.key(0)
@@ -14,8 +14,8 @@ KEY = jax.random.key(0)
 @pytest.mark.slow
 def test_e2_fails_with_too_few_neurons():
     # 4 neurons cannot carry a limit cycle, 8 cannot carry the Lorenz attractor; short runs keep it quick
-    ds = paper.e2_nonequilibrium_chaos(key=KEY, n_neurons=4, lorenz_neurons=8, lorenz_t_max=100.0, lorenz_trials=2,
-                                       lyapunov_t_max=100.0, lyapunov_trials=2, t_show=60.0)
+    ds = experiments.e2_nonequilibrium_chaos(key=KEY, n_neurons=4, lorenz_neurons=8, lorenz_t_max=100.0, lorenz_trials=2,
+                                             lyapunov_t_max=100.0, lyapunov_trials=2, t_show=60.0)
     assert ds.attrs["passed"] == 0
     assert ds.attrs["check"].endswith(": FAIL"), ds.attrs["check"]
     assert "(within 3%: no)" in ds.attrs["check"]
@@ -29,7 +29,7 @@ def test_e2_fails_with_too_few_neurons():
 
 @pytest.mark.slow
 def test_e3_fails_with_too_few_neurons():
-    ds = paper.e3_associative_memory(key=KEY, n_neurons=3, amplitudes=(0.0, 3.0), durations=(5.0,), n_trials=16)
+    ds = experiments.e3_associative_memory(key=KEY, n_neurons=3, amplitudes=(0.0, 3.0), durations=(5.0,), n_trials=16)
     assert ds.attrs["passed"] == 0
     assert ds.attrs["check"].endswith(": FAIL"), ds.attrs["check"]
     # the target recalls the strongest cue; the 3-neuron network does not
@@ -42,7 +42,7 @@ def test_e3_fails_with_too_few_neurons():
 
 @pytest.mark.slow
 def test_e4_fails_with_too_few_neurons():
-    ds = paper.e4_episodic_sequences(key=KEY, n_neurons=3, cs=(0.0, 0.4), t_max=100.0, n_trials=16)
+    ds = experiments.e4_episodic_sequences(key=KEY, n_neurons=3, cs=(0.0, 0.4), t_max=100.0, n_trials=16)
     assert ds.attrs["passed"] == 0
     assert ds.attrs["check"].endswith(": FAIL"), ds.attrs["check"]
     # the target runs forward round the ring at c = 0.4; the 3-neuron network does not
@@ -57,7 +57,7 @@ def test_every_experiment_has_a_figure():
     reg = paper_figures.registry()
     assert {"e1_embedding", "e2_nonequilibrium_chaos", "symmetric_vs_asymmetric", "e3_associative_memory",
             "e4_episodic_sequences", "e5_decompositions"} <= set(reg)
-    assert reg["e2_nonequilibrium_chaos"] == (paper.e2_nonequilibrium_chaos, paper_figures.plot_e2)
+    assert reg["e2_nonequilibrium_chaos"] == (experiments.e2_nonequilibrium_chaos, paper_figures.plot_e2)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -70,4 +70,4 @@ def test_every_experiment_has_a_figure():
 ])
 def test_e2_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
-        paper.e2_nonequilibrium_chaos(key=KEY, **kwargs)
+        experiments.e2_nonequilibrium_chaos(key=KEY, **kwargs)

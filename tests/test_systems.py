@@ -78,8 +78,8 @@ def test_lorenz_network_is_chaotic_with_the_right_exponent_and_geometry(lorenz_f
     # D_stsp criterion on means over 4 independent (reference, floor, network) triples of 8 x 900 tau
     # runs; one pair scatters by tens of percent. Measured with these keys: network 0.039 +- 0.020,
     # floor 0.027 +- 0.010 (ratio 1.43, the bar is 2); exponent 0.896 +- 0.017 (the band is +-0.091).
-    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
-                             lyapunov_t_max=500.0, lyapunov_dt=0.05, n_seeds=64, n_floor_pairs=4)
+    rep = ddm.experiments.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
+                                           lyapunov=dict(t_max=500.0, dt=0.05), n_seeds=64, n_floor_pairs=4)
     lam = float(rep.lyapunov.sel(system="network"))
     assert abs(lam - 0.906) <= 0.1 * 0.906, lam  # original time units
     floor, model = float(rep.D_stsp.sel(comparison="floor")), float(rep.D_stsp.sel(comparison="network"))
@@ -95,8 +95,8 @@ def test_rossler_network_is_chaotic_with_its_attractor(rossler_fit):
     sde, sampler, net, _ = rossler_fit
     # the same averaged criterion as for Lorenz-63 (4 triples of 8 x 900 tau runs). Measured with these
     # keys: network 6.2e-4 +- 1.2e-4, floor 1.03e-3 +- 1.9e-4 (ratio 0.60); exponent 0.061 +- 0.003.
-    rep = A.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
-                             lyapunov_t_max=1000.0, lyapunov_dt=0.05, n_seeds=64, n_floor_pairs=4)
+    rep = ddm.experiments.embedding_report(net, sde, key=jax.random.key(2), sampler=sampler, t_max=1000.0, t_transient=100.0,
+                                           lyapunov=dict(t_max=1000.0, dt=0.05), n_seeds=64, n_floor_pairs=4)
     lam, sem = float(rep.lyapunov.sel(system="network")), float(rep.lyapunov_sem.sel(system="network"))
     assert lam > 5 * sem > 0, (lam, sem)  # positive by more than 5 standard errors
     floor, model = float(rep.D_stsp.sel(comparison="floor")), float(rep.D_stsp.sel(comparison="network"))

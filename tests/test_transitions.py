@@ -130,8 +130,8 @@ def test_cued_recall_of_network_matches_target():
     with independent noise (paired=False) the largest gap is 2.1 percentage points."""
     sde = ddm.systems.ring_wells(c=0.0, D=0.1)
     amps = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]
-    res = ddm.analysis.recall_sweep(sde, RING, amplitudes=amps, durations=[5.0], radius=0.45, n_trials=192,
-                                    n_neurons=128, settle=5.0, key=jax.random.key(0))
+    res = ddm.experiments.recall_sweep(sde, RING, amplitudes=amps, durations=[5.0], radius=0.45, n_trials=192,
+                                       network=128, settle=5.0, key=jax.random.key(0))
     acc = res.accuracy.sel(duration=5.0)
     assert float(res.eps_f) < 0.01
     gap = np.abs(acc.sel(system="network") - acc.sel(system="target")).values
@@ -153,8 +153,8 @@ def test_sequences_forward_backward_and_rates_match():
     At c = 0 the test is a two-sided binomial test of forward fraction 1/2 at level 0.01 (measured
     about 460 transitions, forward fraction 0.50). Rates and mean dwell times have sampling errors of
     about 5% (c = 0) and 3% (c = 0.4), so a 20% tolerance is >= 3 standard errors of the difference."""
-    res = ddm.analysis.transition_sweep(lambda c: ddm.systems.ring_wells(c=c, D=0.15), {"c": [0.0, 0.4]}, RING,
-                                        radius=0.45, t_max=100.0, n_trials=256, n_neurons=128, key=jax.random.key(1))
+    res = ddm.experiments.transition_sweep(lambda c: ddm.systems.ring_wells(c=c, D=0.15), {"c": [0.0, 0.4]}, RING,
+                                           radius=0.45, t_max=100.0, n_trials=256, network=128, key=jax.random.key(1))
     for system in ("target", "network"):
         r = res.sel(system=system)
         assert float(r.forward_backward_ratio.sel(c=0.4)) >= 10.0, r.forward_backward_ratio.values
@@ -195,9 +195,9 @@ def test_double_well_dwell_time_matches_kramers():
     5% / 15% slack: measured values run 5-10% above the exact ones, more than sampling error alone
     (the Euler step dt = 0.02 and the 0.2 recording interval are the candidates)."""
     s = 0.08
-    res = ddm.analysis.transition_sweep(lambda s: ddm.systems.double_well(s=s), {"s": [s]}, [[-1.0], [1.0]],
-                                        radius=0.5, t_max=150.0, n_trials=2048, n_neurons=128, dt=0.02,
-                                        key=jax.random.key(2))
+    res = ddm.experiments.transition_sweep(lambda s: ddm.systems.double_well(s=s), {"s": [s]}, [[-1.0], [1.0]],
+                                           radius=0.5, t_max=150.0, n_trials=2048, network=128,
+                                           simulate_kwargs=dict(dt=0.02), key=jax.random.key(2))
     kramers = 1.0 / ddm.systems.kramers_rate(s)
     edge, bottom = _mean_first_passage(s, -0.5, 0.5), _mean_first_passage(s, -1.0, 0.5)
     tgt, net = (float(res.dwell_time_mean_all.sel(system=x, s=s)) for x in ("target", "network"))
@@ -232,14 +232,14 @@ def test_helpers_work_for_a_user_defined_sde():
     """Fixed keys, small sizes: shapes and coordinates, recall well above chance 1/3 (36 trials per
     cell; measured 0.92 for both at amplitude 2, duration 4, asserted >= 0.8), and a forward current
     with c > 0 (n_forward > 3 n_backward; measured about 10x)."""
-    rec = ddm.analysis.recall_sweep(_user_wells(), USER_CENTRES, amplitudes=[0.0, 2.0], durations=[2.0, 4.0],
-                                    radius=0.4, n_trials=36, n_neurons=256, settle=4.0, key=jax.random.key(3))
+    rec = ddm.experiments.recall_sweep(_user_wells(), USER_CENTRES, amplitudes=[0.0, 2.0], durations=[2.0, 4.0],
+                                       radius=0.4, n_trials=36, network=256, settle=4.0, key=jax.random.key(3))
     assert rec.accuracy.dims == ("system", "amplitude", "duration") and rec.accuracy.shape == (2, 2, 2)
     assert float(rec.chance) == pytest.approx(1 / 3)
     assert float(rec.accuracy.sel(amplitude=2.0, duration=4.0).min()) >= 0.8, rec.accuracy.values
-    seq = ddm.analysis.transition_sweep(lambda c: _user_wells(c=c), {"c": [1.0]}, USER_CENTRES, radius=0.4,
-                                        t_max=100.0, n_trials=64, n_neurons=256, cycle=[0, 1, 2],
-                                        key=jax.random.key(4))
+    seq = ddm.experiments.transition_sweep(lambda c: _user_wells(c=c), {"c": [1.0]}, USER_CENTRES, radius=0.4,
+                                           t_max=100.0, n_trials=64, network=256, cycle=[0, 1, 2],
+                                           key=jax.random.key(4))
     assert seq.dwell_time_mean.dims == ("system", "c", "state")
     for system in ("target", "network"):
         r = seq.sel(system=system, c=1.0)

@@ -6,11 +6,8 @@ from ._metrics import power_spectrum_distance as power_spectrum_distance
 from ._metrics import state_space_divergence as state_space_divergence
 from ._metrics import stationary_distance as stationary_distance
 from ._fixed_points import fixed_points as fixed_points
-from ._report import embedding_report as embedding_report
 from ._drift_field import drift_field as drift_field
 from ._drift_field import drift_error_field as drift_error_field
-from ._experiments import recall_sweep as recall_sweep
-from ._experiments import transition_sweep as transition_sweep
 from ._transitions import attractor_labels as attractor_labels
 from ._transitions import recall_accuracy as recall_accuracy
 from ._transitions import transitions as transitions

@@ -13,10 +13,10 @@ import xarray as xr
 from plotly.subplots import make_subplots
 
 from .. import analysis as _analysis
-from ..matching import fit as _fit
+from .. import experiments as _experiments
 from ..sdes import systems as _systems
 from ._common import Panel, slider
-from ._plots import arrows, widget
+from ._plots import arrows
 from ._state import PanelState
 
 #: matrices drawn in the top row, in order
@@ -83,8 +83,6 @@ class DecompositionPanel(Panel):
         self._decomposed = None  # (tag, dataset) of the network's decompositions
         self._fields = None  # (tag, dataset) of the drawn fields
         self._swept = None  # (tag, dataset) of the last sweep
-        self.figure = None
-        self.figure_box = widgets.Box()
         for w in (self.fields_of, self.n_grid, self.n_shown):
             w.observe(lambda ch: self.run(self._draw), "value")
         self.sweep.on_click(lambda _: self.run(self._sweep))
@@ -156,8 +154,8 @@ class DecompositionPanel(Panel):
         return None
 
     def _sweep(self):
-        """e_p against c: ``irreversibility`` of the target at each c and, optionally, of a network
-        ``ddm.fit`` to it (the current network's size, low_rank closed form)."""
+        """e_p against c (``ddm.experiments.entropy_production_vs_current``): the target's at each c
+        and, optionally, that of a network fitted to it (the current network's size, low_rank closed form)."""
         st = self.state
         if "c" not in st.params:
             raise ValueError(f"entropy production against c needs a target with a parameter c (ring_wells), "
@@ -167,38 +165,18 @@ class DecompositionPanel(Panel):
         n_neurons = st.net.n_neurons if st.net is not None else 128
         factory = getattr(_systems, st.system)
         self.readout.value = f"computing e_p for c = {np.round(cs, 2).tolist()} ..."
-        ep_target, ep_fitted = [], []
-        for i, c in enumerate(cs):
-            sde = factory(**{**st.params, "c": float(c)})
-            ep_target.append(float(_analysis.irreversibility(sde, n_grid=n_grid).entropy_production))
-            if self.with_networks.value:
-                net, _ = _fit(sde, n_neurons, key=jax.random.fold_in(st.key, 1000 + i), progress=False)
-                ep_fitted.append(float(_analysis.irreversibility(net, n_grid=n_grid).entropy_production))
-            else:
-                ep_fitted.append(np.nan)
-        ds = xr.Dataset(
-            dict(entropy_production_target=("c", ep_target, dict(long_name="e_p of the target", units="1 / tau")),
-                 entropy_production_fitted=("c", ep_fitted, dict(long_name=f"e_p of a network (N = {n_neurons}, low_rank) "
-                                                                             f"fitted at each c", units="1 / tau"))),
-            coords=dict(c=cs))
+        ds = _experiments.entropy_production_vs_current(
+            lambda c: factory(**{**st.params, "c": c}), cs, key=jax.random.fold_in(st.key, 1000), n_neurons=n_neurons,
+            n_grid=n_grid, fit_networks=bool(self.with_networks.value))
+        # the panel's own network has entropy_production_network: the sweep's networks are "fitted"
+        ds = ds[["entropy_production_target", "entropy_production_network"]].rename(
+            entropy_production_network="entropy_production_fitted")
+        ds.entropy_production_fitted.attrs["long_name"] = f"e_p of a network (N = {n_neurons}, low_rank) fitted at each c"
         self._swept = (self._sweep_tag(), ds)
         self._draw()
 
     # draw -----------------------------------------------------------------------------------
-    def _draw(self):
-        res = self._compute()
-        if self.figure is None:
-            fig = self._new_figure()
-            self._fill(fig, res)
-            self.figure = widget(fig)
-            self.figure_box.children = [self.figure]
-        else:
-            with self.figure.batch_update():
-                self._fill(self.figure, res)
-        self.result = res
-        self._write_readout(res)
-
-    def _new_figure(self):
+    def _new_figure(self, res):
         titles = MATRICES + ("f_rev (reversible)", "f_irr (irreversible)", "current j on density p", "e_p against c")
         fig = make_subplots(rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.14, horizontal_spacing=0.06,
                             specs=[[{}] * 5, [{}, {}, {}, {"colspan": 2}, None]])

@@ -10,7 +10,7 @@ import xarray as xr
 from .. import analysis as _analysis
 from ..simulation import simulate as _simulate
 from ._common import Panel, slider
-from ._plots import arrows, figure, gapped, widget
+from ._plots import arrows, figure, gapped
 from ._state import SYSTEMS, PanelState, available_systems
 
 N_TRIALS = 8
@@ -49,8 +49,6 @@ class Playground(Panel):
         self.sliders = {}
         self._syncing = False
         self.slider_box = widgets.VBox()
-        self.figure_box = widgets.Box()
-        self._shape = None
         self._build_sliders()
         self.system.observe(self._on_system, "value")
         self.fixed_points.observe(lambda ch: self.run(self._draw), "value")
@@ -109,23 +107,11 @@ class Playground(Panel):
         result.attrs.update(ds.attrs)
         return result
 
-    def _draw(self):
-        res = self._compute()
-        d = res.sizes["latent"]
-        shape = (self.state.system, d)
-        if shape != self._shape:
-            fig = self._new_figure(d)
-            self._fill(fig, res, d)
-            fig = widget(fig)
-            self.figure = fig
-            self.figure_box.children = [fig]
-            self._shape = shape
-        else:
-            with self.figure.batch_update():
-                self._fill(self.figure, res, d)
-        self.result = res
+    def _layout_key(self, res):
+        return (self.state.system, res.sizes["latent"])
 
-    def _new_figure(self, d):
+    def _new_figure(self, res):
+        d = res.sizes["latent"]
         name = self.state.target.name
         if d == 1:
             fig = figure(3, titles=(f"drift f(z): {name}", "sample paths", "stationary histogram"))
@@ -157,7 +143,8 @@ class Playground(Panel):
         fig.layout.meta = dict(panel="playground")
         return fig
 
-    def _fill(self, fig, res, d):
+    def _fill(self, fig, res):
+        d = res.sizes["latent"]
         z = res.z.values  # (trial, time, latent)
         half = z[:, z.shape[1] // 2:]  # the second half of each path: near stationarity
         fp = res.fixed_point.values if "fixed_point" in res else np.zeros((0, d))

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from .. import analysis as _analysis
 from ._common import Panel
-from ._plots import arrows, figure, widget
+from ._plots import arrows, figure
 from ._state import PanelState
 
 N_GRID = 17
@@ -60,8 +60,6 @@ class TrainPanel(Panel):
                        (self.retrain, "ddm-retrain"), (self.eps, "ddm-eps"), (self.progress, "ddm-progress")):
             w.add_class(css)
         self.retrain.on_click(lambda _: self.run(self._retrain))
-        self.figure_box = widgets.Box()
-        self._shape = None
         self.state.observe(lambda s: self.run(self._draw), "target")
         self.state.observe(lambda s: self.run(self._draw), "network")
         self.run(self._draw)
@@ -85,39 +83,40 @@ class TrainPanel(Panel):
         with self.progress:
             self.state.retrain(progress=optax_run, **kw)
 
-    # draw ---------------------------------------------------------------------------------
-    def _draw(self):
+    # compute (library calls) and draw --------------------------------------------------------
+    def _usable(self):
+        """Whether the shared network can be compared with the target (same dimension)."""
+        net = self.state.net
+        return net is not None and net.dim == self.state.target.dim
+
+    def _compute(self):
         st = self.state
         target, net = st.target, st.net
-        d = target.dim
-        usable = net is not None and net.dim == d
-        if d <= 2:
-            res = _analysis.drift_error_field(net, target, N_GRID) if usable else _analysis.drift_field(target, N_GRID).rename(drift="drift_target")
-        else:
-            res = None
-        if usable:
+        if target.dim > 2:
+            return None
+        if not self._usable():
+            return _analysis.drift_field(target, N_GRID).rename(drift="drift_target")
+        res = _analysis.drift_error_field(net, target, N_GRID)
+        res.attrs.update(eps_f=float(st.report.eps_f), eps_D=float(st.report.eps_D), connectivity=net.connectivity,
+                         noise=net.noise, n_neurons=net.n_neurons, fitted_to=str(st.net_params))
+        return res
+
+    def _write_readout(self, res):
+        st = self.state
+        net = st.net
+        if self._usable():
             eps_f, eps_D = float(st.report.eps_f), float(st.report.eps_D)
             note = "" if st.network_is_current else f" (fitted to {st.net_params[0]} {st.net_params[1]}: press Retrain)"
             self.eps.value = (f"<b>eps_f = {eps_f:.4f}</b> &nbsp; <b>eps_D = {eps_D:.4f}</b> &nbsp; N = {net.n_neurons}, "
                               f"{net.connectivity}, {net.noise}, fit {st.report.attrs['fit_seconds']:.2f} s{note}")
-            if res is not None:
-                res.attrs.update(eps_f=eps_f, eps_D=eps_D, connectivity=net.connectivity, noise=net.noise,
-                                 n_neurons=net.n_neurons, fitted_to=str(st.net_params))
         else:
             self.eps.value = "no network for this target yet: press Retrain"
-        shape = (st.system, d)
-        if shape != self._shape:
-            fig = self._new_figure(d)
-            self._fill(fig, res, d)
-            fig = widget(fig)
-            self.figure, self._shape = fig, shape
-            self.figure_box.children = [fig]
-        else:
-            with self.figure.batch_update():
-                self._fill(self.figure, res, d)
-        self.result = res
 
-    def _new_figure(self, d):
+    def _layout_key(self, res):
+        return (self.state.system, self.state.target.dim)
+
+    def _new_figure(self, res):
+        d = self.state.target.dim
         if d == 1:
             fig = figure(2, titles=("drift: target vs network", "relative error |f_net - f| / rms f"))
             fig.add_trace(go.Scatter(mode="lines", name="target", line=dict(color="black")), 1, 1)
@@ -134,10 +133,11 @@ class TrainPanel(Panel):
         fig.layout.meta = dict(panel="train")
         return fig
 
-    def _fill(self, fig, res, d):
+    def _fill(self, fig, res):
         t = fig.data
         if res is None:
             return
+        d = self.state.target.dim
         has_net = "drift_network" in res
         if d == 1:
             z = res.z0.values

@@ -10,7 +10,7 @@ import xarray as xr
 
 from ..simulation import simulate as _simulate
 from ._common import Panel
-from ._plots import figure, gapped, widget
+from ._plots import figure, gapped
 from ._state import PanelState
 
 N_TRIALS = 3
@@ -51,8 +51,6 @@ class TrajectoryPanel(Panel):
         for w, css in ((self.seed, "ddm-traj-seed"), (self.noise, "ddm-traj-noise"), (self.n_shown, "ddm-traj-neurons")):
             w.add_class(css)
             w.observe(lambda ch: self.run(self._draw), "value")
-        self.figure_box = widgets.Box()
-        self._shape = None
         self._runs = None
         self.state.observe(lambda s: self.run(self._draw), "network")
         self.state.observe(lambda s: self.run(self._draw), "target")
@@ -83,22 +81,11 @@ class TrajectoryPanel(Panel):
             attrs=dict(system=target.name, system_params=str(target.params), n_neurons=net.n_neurons,
                        seed=int(self.seed.value), deterministic=int(not self.noise.value), **st.sim))
 
-    def _draw(self):
-        res = self._compute()
-        d = res.sizes["latent"]
-        shape = (self.state.system, d)
-        if shape != self._shape:
-            fig = self._new_figure(d)
-            self._fill(fig, res, d)
-            fig = widget(fig)
-            self.figure, self._shape = fig, shape
-            self.figure_box.children = [fig]
-        else:
-            with self.figure.batch_update():
-                self._fill(self.figure, res, d)
-        self.result = res
+    def _layout_key(self, res):
+        return (self.state.system, res.sizes["latent"])
 
-    def _new_figure(self, d):
+    def _new_figure(self, res):
+        d = res.sizes["latent"]
         specs = [[{"type": "scene" if d == 3 else "xy"}, {"type": "xy"}]]
         fig = figure(2, specs=specs, titles=("latent: network (solid), target (dotted)", "rates phi(x), trial 0"))
         line = go.Scatter3d if d == 3 else go.Scatter
@@ -112,7 +99,8 @@ class TrajectoryPanel(Panel):
         fig.layout.meta = dict(panel="trajectories")
         return fig
 
-    def _fill(self, fig, res, d):
+    def _fill(self, fig, res):
+        d = res.sizes["latent"]
         t = fig.data
         for trace, var in ((t[0], res.z_network), (t[1], res.z_target)):
             z = var.values

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import html
-import warnings
 
 import ipywidgets as widgets
 import jax
 import numpy as np
 import plotly.graph_objects as go
-import xarray as xr
 
-from .. import analysis as _analysis
-from .. import inputs as _inputs
+from .. import experiments as _experiments
 from ..sdes import systems as _systems
-from ..simulation import simulate as _simulate
 from ._common import Panel, slider
-from ._plots import figure, gapped, widget
+from ._plots import figure, gapped
 from ._state import SYSTEMS, PanelState
 
 #: the target this panel drives
 SYSTEM = "ring_wells"
-#: one simulation per update: trial i starts in well i % K; small enough for about 0.1 s once compiled
+#: one simulation per update (trial i starts in well i % K), kept small so the panel stays interactive
 N_TRIALS = 8
 T_MAX = 40.0
 DT = 0.01
@@ -36,9 +32,10 @@ class TransitionPanel(Panel):
     """Attractor transitions on the K-well ring (``ddm.systems.ring_wells``): cue a well for
     input-driven recall, or raise the nonequilibrium strength c for autonomous sequences.
 
-    Every update simulates ``N_TRIALS`` trials of ``T_MAX`` time units, trial i starting in well
-    i % K, the cue (when one is chosen) a pulse of the chosen amplitude towards that well from
-    t = ``ONSET`` for the chosen duration (``ddm.inputs.cue``). It simulates the network when one
+    Every update runs ``ddm.experiments.cued_trials``: ``N_TRIALS`` trials of ``T_MAX`` time units,
+    trial i starting in well i % K, the cue (when one is chosen) a pulse of the chosen amplitude
+    towards that well from t = ``ONSET`` for the chosen duration; ``ddm.experiments.recall_readout``
+    reads the wells, transitions and recall off the paths. It simulates the network when one
     is fitted to the current target (``state.network_is_current``), else the target itself, and
     says which. The c slider changes the shared target (the other panels follow).
 
@@ -52,10 +49,10 @@ class TransitionPanel(Panel):
         Latent paths with the wells, the well each trial is in over time (-1: in transit), and
         the transition-count matrix.
     result : xarray.Dataset
-        ``z``, ``u`` (trial, time, ...) from ``ddm.simulate``, the ``ddm.analysis.transitions``
-        variables (``labels``, ``counts``, ``n_forward``, ...) and, with a cue, those of
-        ``ddm.analysis.recall_accuracy`` (``recalled``, ``accuracy``, ...); ``simulated``
-        ("network" or "target") and the settings in attrs.
+        That of ``ddm.experiments.recall_readout``: ``z``, ``u`` (trial, time, ...), ``centres``, the
+        ``ddm.analysis.transitions`` variables (``labels``, ``counts``, ``n_forward``, ...) and, with
+        a cue, those of ``ddm.analysis.recall_accuracy`` (``recalled``, ``accuracy``, ...);
+        ``simulated`` ("network" or "target") and the settings in attrs.
 
     Examples
     --------
@@ -83,9 +80,6 @@ class TransitionPanel(Panel):
             w.add_class(css)
         self._syncing = False
         self._runs = None
-        self._shape = None
-        self.figure = None
-        self.figure_box = widgets.Box()
         self._sync_from_state()
         for w in (self.cue, self.amplitude, self.duration, self.radius, self.seed):
             w.observe(self._on_control, "value")
@@ -143,58 +137,32 @@ class TransitionPanel(Panel):
         if st.system != SYSTEM:
             raise ValueError(f"the transitions panel needs the target {SYSTEM!r}, got {st.system!r}: press 'use ring_wells'")
         p = st.target.params
-        K = p["K"]
-        C = _systems.ring_centres(K=K, k=p["k"], h=p["h"])
+        C = _systems.ring_centres(K=p["K"], k=p["k"], h=p["h"])
         use_net = st.network_is_current and st.net.input_dim == st.target.input_dim
         system = st.net if use_net else st.target
-        cued = int(self.cue.value)
-        amplitude = float(self.amplitude.value) if cued >= 0 else 0.0
+        cued = int(self.cue.value) if self.cue.value >= 0 else None
+        amplitude = float(self.amplitude.value) if cued is not None else 0.0
         duration = float(self.duration.value)
-        radius = float(self.radius.value)
         seed = int(self.seed.value)
-        # the same schedule shape with or without a cue: no recompilation when a cue is chosen
-        schedule = _inputs.cue(max(cued, 0), amplitude, ONSET, duration, centres=C)
         tag = (id(system), cued, amplitude, duration, seed)
-        if self._runs is None or self._runs[0] != tag:  # the radius changes the analysis only
-            ds = _simulate(system, t_max=T_MAX, dt=DT, n_trials=N_TRIALS, key=jax.random.fold_in(st.key, seed),
-                           z0=C[np.arange(N_TRIALS) % K], inputs=schedule, record_every=RECORD_EVERY, progress=False)
-            self._runs = (tag, ds)
-        ds = self._runs[1]
-        parts = [ds, _analysis.transitions(ds.z, C, radius, min_transitions=0)]
-        notes = []
-        if cued >= 0:
-            with warnings.catch_warnings(record=True) as caught:  # sample-size notes go to the readout
-                warnings.simplefilter("always")
-                parts.append(_analysis.recall_accuracy(ds.z, C, radius, cued))
-            notes = [str(w.message) for w in caught]
-        res = xr.merge(parts, combine_attrs="override")
-        res["centres"] = (("state", "latent"), C, dict(long_name="well centres"))
-        res.attrs.update(ds.attrs)
+        if self._runs is None or self._runs[0] != tag:  # the radius changes the read-out only
+            runs = _experiments.cued_trials(system, C, cued=cued, amplitude=amplitude, onset=ONSET, duration=duration,
+                                            t_max=T_MAX, n_trials=N_TRIALS, dt=DT, record_every=RECORD_EVERY,
+                                            key=jax.random.fold_in(st.key, seed))
+            self._runs = (tag, runs)
+        res = _experiments.recall_readout(self._runs[1], float(self.radius.value))
         res.attrs.update(simulated="network" if use_net else "target", system=st.target.name,
-                         system_params=str(st.target.params), cue=cued, cue_amplitude=amplitude,
-                         cue_onset=ONSET if cued >= 0 else float("nan"), cue_duration=duration if cued >= 0 else 0.0,
-                         radius=radius, seed=seed, n_trials=N_TRIALS, notes="; ".join(notes))
+                         system_params=str(st.target.params), seed=seed)
         if use_net:
             res.attrs.update(n_neurons=st.net.n_neurons, connectivity=st.net.connectivity)
         return res
 
     # draw -----------------------------------------------------------------------------------
-    def _draw(self):
-        res = self._compute()
-        K = res.sizes["state"]
-        if K != self._shape:
-            fig = self._new_figure(K)
-            self._fill(fig, res)
-            fig = widget(fig)
-            self.figure, self._shape = fig, K
-            self.figure_box.children = [fig]
-        else:
-            with self.figure.batch_update():
-                self._fill(self.figure, res)
-        self.result = res
-        self._write_readout(res)
+    def _layout_key(self, res):
+        return res.sizes["state"]
 
-    def _new_figure(self, K):
+    def _new_figure(self, res):
+        K = res.sizes["state"]
         fig = figure(3, titles=("latent paths and wells", "well of each trial (grey: in transit)", "transitions from -> to"))
         fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(color="#888", width=1)), 1, 1)
         fig.add_trace(go.Scatter(mode="lines", name="wells (radius)", line=dict(color="black", width=1, dash="dot")), 1, 1)

@@ -1,4 +1,4 @@
-"""Plotly figures of the paper's experiments: views over the Datasets of :mod:`ddm_explore.paper`.
+"""Plotly figures of the paper's experiments: views over the Datasets of :mod:`ddm_explore.experiments`.
 
 Each ``plot_*`` function takes the Dataset an experiment returned and computes nothing itself.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from .. import experiments
 
 TARGET_COLOUR = "#1f77b4"
 NETWORK_COLOUR = "#d62728"
@@ -145,14 +147,12 @@ def plot_e5(ds) -> go.Figure:
 
 
 def registry() -> dict:
-    """Figure name -> (experiment function of :mod:`ddm_explore.paper`, plot function)."""
-    from .. import paper
-
+    """Figure name -> (experiment function of :mod:`ddm_explore.experiments`, plot function)."""
     return {
-        "e1_embedding": (paper.e1_embedding, plot_e1),
-        "e2_nonequilibrium_chaos": (paper.e2_nonequilibrium_chaos, plot_e2),
-        "symmetric_vs_asymmetric": (paper.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
-        "e3_associative_memory": (paper.e3_associative_memory, plot_e3),
-        "e4_episodic_sequences": (paper.e4_episodic_sequences, plot_e4),
-        "e5_decompositions": (paper.e5_decompositions, plot_e5),
+        "e1_embedding": (experiments.e1_embedding, plot_e1),
+        "e2_nonequilibrium_chaos": (experiments.e2_nonequilibrium_chaos, plot_e2),
+        "symmetric_vs_asymmetric": (experiments.symmetric_vs_asymmetric, plot_symmetric_vs_asymmetric),
+        "e3_associative_memory": (experiments.e3_associative_memory, plot_e3),
+        "e4_episodic_sequences": (experiments.e4_episodic_sequences, plot_e4),
+        "e5_decompositions": (experiments.e5_decompositions, plot_e5),
     }

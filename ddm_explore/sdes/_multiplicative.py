@@ -67,3 +67,26 @@ def multiplicative_ou_density(z, *, s: float = 0.5, a: float = 1.0) -> np.ndarra
     z = as_array("z", z)
     n = 1.0 + 1.0 / (a * s**2)
     return (n - 1.0) * a / np.pi * (1.0 + a * np.sum(z**2, axis=-1)) ** (-n)
+
+
+def state_dependent_ou(*, s: float = 0.3) -> SDE:
+    """Ornstein–Uhlenbeck drift ``f(z) = -z`` with state-dependent diffusion ``g(z) = s (1 + z1^2 / 4) I`` (d = 2).
+
+    The noise grows along z1 only, so an additive-noise network cannot match it: fit it with
+    ``noise="multiplicative"``.
+
+    Parameters
+    ----------
+    s : float
+        Noise amplitude at z1 = 0, >= 0.
+
+    Examples
+    --------
+    >>> sde = state_dependent_ou(s=0.3)
+    >>> D = sde.latent_diffusion(jnp.array([2.0, 0.0]))  # (s (1 + 1))^2 / 2 on the diagonal
+    >>> round(float(D[0, 0]), 4), float(D[0, 1])
+    (0.18, 0.0)
+    """
+    s = check_positive("s", s, allow_zero=True)
+    return SDE(drift=lambda z, u: -z, diffusion=lambda z: s * (1 + z[0] ** 2 / 4) * jnp.eye(2), dim=2,
+               noise_dim=2, name="state-dependent OU", region=([-2, -2], [2, 2]), params=dict(s=s))

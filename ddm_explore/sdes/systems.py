@@ -15,3 +15,4 @@ from ._chaotic import lorenz63 as lorenz63
 from ._chaotic import rossler as rossler
 from ._multiplicative import multiplicative_ou as multiplicative_ou
 from ._multiplicative import multiplicative_ou_density as multiplicative_ou_density
+from ._multiplicative import state_dependent_ou as state_dependent_ou

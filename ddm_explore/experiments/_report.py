@@ -8,15 +8,13 @@ import numpy as np
 import xarray as xr
 
 from .._checks import check_int, check_key, check_positive
-from ..matching._errors import matching_errors
-from ..matching._samplers import Sampler, box
-from ..network._network import Network
-from ..sdes._sde import SDE
-from ..simulation._simulate import simulate
-from ._cycles import limit_cycle
-from ._fixed_points import fixed_points
-from ._lyapunov import lyapunov_exponent
-from ._metrics import power_spectrum_distance, state_space_divergence, stationary_distance
+from ..analysis import (fixed_points, limit_cycle, lyapunov_exponent, power_spectrum_distance, state_space_divergence,
+                        stationary_distance)
+from ..matching import Sampler, box, matching_errors
+from ..network import Network
+from ..sdes import SDE
+from ..simulation import simulate
+from ._settings import simulate_settings
 
 
 def _start_points(sampler: Sampler, key, n: int, jitter: float) -> np.ndarray:
@@ -28,10 +26,8 @@ def _start_points(sampler: Sampler, key, n: int, jitter: float) -> np.ndarray:
 
 
 def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: int = 2048, t_max: float = 500.0,
-                     dt: float = 0.01, n_trials: int = 8, record_every: int = 10, t_transient: float = 50.0,
-                     bins: int = 30, lyapunov: bool = True, lyapunov_t_max: float | None = None,
-                     lyapunov_dt: float | None = None, n_seeds: int = 128, n_floor_pairs: int = 1,
-                     start_jitter: float = 0.01) -> xr.Dataset:
+                     n_trials: int = 8, t_transient: float = 50.0, bins: int = 30, lyapunov=True, n_seeds: int = 128,
+                     n_floor_pairs: int = 1, start_jitter: float = 0.01, simulate_kwargs=None) -> xr.Dataset:
     """Embedding quality of a fitted network against its target, gathered in one Dataset.
 
     - ``eps_f``, ``eps_D``: held-out relative drift and diffusion errors at ``n_test`` fresh
@@ -41,7 +37,7 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
       independent target run of the same length and settings (``comparison="floor"``, the
       noise floor). Every run: ``n_trials`` trials of length ``t_max`` from independent
       starting points drawn from ``sampler``, with the systems' own noise, the first
-      ``t_transient`` dropped, recorded every ``record_every`` steps of ``dt``. With
+      ``t_transient`` dropped, simulated with ``simulate_kwargs``. With
       ``n_floor_pairs`` = K > 1 there are K independent (reference, floor run, network run)
       triples; ``comparison="floor"`` of triple k compares its reference with its floor run and
       ``"network"`` the same reference with its network run; the headline values are means over
@@ -74,15 +70,14 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
         Test points and starting points; default a box over ``sde.region`` (use the
         occupation measure for chaotic targets).
     n_test : int
-    t_max, dt, n_trials, record_every, t_transient :
-        Simulation settings (time in tau).
+    t_max, n_trials, t_transient :
+        Length, number and dropped transient of the runs (time in tau).
     bins : int
         Bins per dimension of D_stsp.
-    lyapunov : bool
-        Estimate the exponents (the slowest part).
-    lyapunov_t_max, lyapunov_dt : float, optional
-        Averaging time and RK4 step of the exponents (default ``t_max`` and ``dt``); the same
-        ``n_trials`` and transient as the runs.
+    lyapunov : bool or dict
+        Estimate the exponents (the slowest part): True, or a dict ``t_max=``, ``dt=`` of their
+        averaging time and RK4 step (default the runs' ``t_max`` and ``dt``; the same ``n_trials``
+        and transient as the runs); False skips them.
     n_seeds : int
         Newton seeds for the fixed points.
     n_floor_pairs : int
@@ -92,6 +87,8 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
         less than K-fold.
     start_jitter : float
         Relative perturbation of the starting points (>= 0; 0: the sampler's draws as they are).
+    simulate_kwargs : dict, optional
+        Settings of every ``ddm.simulate`` run (default ``dt=0.01, record_every=10``).
 
     Returns
     -------
@@ -107,8 +104,8 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
     >>> import jax, ddm_explore as ddm
     >>> sde = ddm.systems.van_der_pol()
     >>> net, _ = ddm.fit(sde, 64, key=jax.random.key(0), progress=False)
-    >>> rep = ddm.analysis.embedding_report(net, sde, key=jax.random.key(1), t_max=40.0, t_transient=10.0,
-    ...                                     n_trials=2, lyapunov=False, n_seeds=16)
+    >>> rep = ddm.experiments.embedding_report(net, sde, key=jax.random.key(1), t_max=40.0, t_transient=10.0,
+    ...                                        n_trials=2, lyapunov=False, n_seeds=16)
     >>> bool(rep.eps_f < 0.05), rep.period.dims
     (True, ('system',))
     """
@@ -127,75 +124,47 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
     n_trials = check_int("n_trials", n_trials)
     n_pairs = check_int("n_floor_pairs", n_floor_pairs)
     start_jitter = check_positive("start_jitter", start_jitter, allow_zero=True)
-    lyapunov_t_max = t_max if lyapunov_t_max is None else check_positive("lyapunov_t_max", lyapunov_t_max)
-    lyapunov_dt = dt if lyapunov_dt is None else check_positive("lyapunov_dt", lyapunov_dt)
+    sim = simulate_settings(simulate_kwargs, ("t_max", "n_trials", "key", "z0", "deterministic", "progress"))
+    lyap_kw = _lyapunov_settings(lyapunov, t_max, sim["dt"])
     if sampler is None:
         sampler = box(*sde.region)
     if not isinstance(sampler, Sampler) or sampler.dim != sde.dim:
         raise ValueError(f"`sampler` must be a {sde.dim}-dimensional ddm.box/gaussian/occupation sampler, got {sampler!r}")
     keys = jax.random.split(key, 10)
     T = float(sde.params.get("time_scale", 1.0))
+    eps_f, eps_D = _held_out_errors(net, sde, sampler, keys[0], keys[1], n_test)
 
-    # held-out matching errors
-    Z = sampler.sample(keys[0], n_test)
-    U = None
-    if sde.input_dim:
-        lo, hi = sde.input_region
-        U = jax.random.uniform(keys[1], (n_test, sde.input_dim), minval=jnp.asarray(lo, jnp.float32),
-                               maxval=jnp.asarray(hi, jnp.float32))
-    eps_f, eps_D = matching_errors(net, sde, Z, U)
-
-    # trajectories: reference target run, independent target run (floor), network run
     def run(system, k_start, k_noise, *, trials=n_trials, deterministic=False, z0=None):
         if z0 is None:
             z0 = _start_points(sampler, k_start, trials, start_jitter)
-        ds = simulate(system, t_max=t_max, dt=dt, n_trials=trials, key=k_noise, z0=z0, record_every=record_every,
-                      deterministic=deterministic, progress=False)
+        ds = simulate(system, t_max=t_max, n_trials=trials, key=k_noise, z0=z0, deterministic=deterministic,
+                      progress=False, **sim)
         return ds.z.sel(time=slice(t_transient, None))
 
-    def triples(z):  # K groups of n_trials consecutive trials
-        return [z.isel(trial=slice(k * n_trials, (k + 1) * n_trials)) for k in range(n_pairs)]
-
-    ref = triples(run(sde, keys[2], keys[3], trials=n_pairs * n_trials))
-    other = triples(run(sde, keys[4], keys[5], trials=n_pairs * n_trials))
-    model = triples(run(net, keys[6], keys[7], trials=n_pairs * n_trials))
-    comparisons = ["network", "floor"]
-
-    def per_pair(metric):  # (comparison, pair)
-        return np.array([[metric(r, m) for r, m in zip(ref, model)], [metric(r, o) for r, o in zip(ref, other)]])
-
-    pairs = dict(D_stsp=per_pair(lambda a, b: state_space_divergence(a, b, bins)) if sde.dim <= 3
-                 else np.full((2, n_pairs), np.nan),
-                 D_H=per_pair(power_spectrum_distance), stationary_distance=per_pair(stationary_distance))
+    # trajectories: reference target run, independent target run (floor), network run; K triples
+    ref, other, model = (_split(run(system, keys[i], keys[i + 1], trials=n_pairs * n_trials), n_pairs, n_trials)
+                         for system, i in ((sde, 2), (sde, 4), (net, 6)))
+    traj = _trajectory_metrics(ref, other, model, bins, sde.dim)
 
     # noise-free: cycles, Lyapunov exponents, fixed points
-    systems = ["target", "network"]
     z0 = np.asarray(sampler.sample(keys[8], 1))
     cyc = [limit_cycle(run(s, None, keys[9], trials=1, deterministic=True, z0=z0), discard=0.0) for s in (sde, net)]
     lyap, lyap_sem = [np.nan, np.nan], [np.nan, np.nan]
-    if lyapunov:
+    if lyap_kw is not None:
         starts = np.asarray(sampler.sample(keys[8], n_trials))
         for i, s in enumerate((sde, net)):
-            r = lyapunov_exponent(s, key=keys[9], t_max=lyapunov_t_max, t_transient=t_transient, dt=lyapunov_dt,
-                                  n_trials=n_trials, z0=starts, time_scale=T)
+            r = lyapunov_exponent(s, key=keys[9], t_transient=t_transient, n_trials=n_trials, z0=starts, time_scale=T,
+                                  **lyap_kw)
             lyap[i], lyap_sem[i] = float(r.exponent_original), float(r.exponent_sem) * T
     fps = [fixed_points(s, key=keys[9], n_seeds=n_seeds, region=sde.region) for s in (sde, net)]
     count = lambda kind: (("system",), [int((fp.stability == kind).sum()) for fp in fps])  # noqa: E731
 
     attrs = dict(target=sde.name, target_params=str(sde.params), n_neurons=net.n_neurons, dim=sde.dim,
                  connectivity=net.connectivity, noise=net.noise, sampler=sampler.describe(), n_test=n_test,
-                 t_max=t_max, dt=dt, n_trials=n_trials, record_every=record_every, t_transient=t_transient,
-                 bins=bins, time_scale=T, lyapunov_t_max=lyapunov_t_max if lyapunov else 0.0,
-                 lyapunov_dt=lyapunov_dt, n_seeds=n_seeds, n_floor_pairs=n_pairs, start_jitter=start_jitter)
-    names = dict(D_stsp=dict(long_name="state-space divergence", units="nats"),
-                 D_H=dict(long_name="power-spectrum Hellinger distance"),
-                 stationary_distance=dict(long_name="energy distance of occupation measures"))
-    traj = {}
-    for name, v in pairs.items():
-        traj[name] = (("comparison",), v.mean(axis=1), dict(names[name], n_floor_pairs=n_pairs))
-        traj[name + "_sd"] = (("comparison",), v.std(axis=1, ddof=1) if n_pairs > 1 else np.full(2, np.nan),
-                              dict(names[name], long_name=names[name]["long_name"] + ", standard deviation over pairs"))
-        traj[name + "_pairs"] = (("comparison", "pair"), v, names[name])
+                 t_max=t_max, dt=sim["dt"], n_trials=n_trials, record_every=sim["record_every"], t_transient=t_transient,
+                 bins=bins, time_scale=T, lyapunov_t_max=lyap_kw["t_max"] if lyap_kw else 0.0,
+                 lyapunov_dt=lyap_kw["dt"] if lyap_kw else sim["dt"], n_seeds=n_seeds, n_floor_pairs=n_pairs,
+                 start_jitter=start_jitter)
     return xr.Dataset(
         dict(eps_f=((), eps_f, dict(long_name="held-out relative drift error")),
              eps_D=((), eps_D, dict(long_name="held-out relative diffusion error")),
@@ -205,4 +174,55 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
              period=(("system",), [float(c.period[0]) for c in cyc], dict(units="tau")),
              amplitude=(("system",), [float(c.amplitude[0]) for c in cyc], dict(units="latent units")),
              n_stable=count("stable"), n_unstable=count("unstable"), n_saddle=count("saddle")),
-        coords=dict(comparison=comparisons, system=systems, pair=np.arange(n_pairs)), attrs=attrs)
+        coords=dict(comparison=["network", "floor"], system=["target", "network"], pair=np.arange(n_pairs)),
+        attrs=attrs)
+
+
+def _lyapunov_settings(lyapunov, t_max, dt):
+    """``lyapunov_exponent``'s ``t_max`` and ``dt`` from ``embedding_report(lyapunov=...)``; None to skip."""
+    if lyapunov is False:
+        return None
+    if lyapunov is True:
+        return dict(t_max=t_max, dt=dt)
+    if not isinstance(lyapunov, dict) or set(lyapunov) - {"t_max", "dt"}:
+        raise ValueError(f"`lyapunov` must be True, False or a dict with t_max and/or dt, got {lyapunov!r}")
+    return dict(t_max=check_positive("lyapunov['t_max']", lyapunov.get("t_max", t_max)),
+                dt=check_positive("lyapunov['dt']", lyapunov.get("dt", dt)))
+
+
+def _held_out_errors(net, sde, sampler, k_points, k_inputs, n_test):
+    """eps_f and eps_D at ``n_test`` fresh points of ``sampler`` (inputs uniform over the input region)."""
+    Z = sampler.sample(k_points, n_test)
+    U = None
+    if sde.input_dim:
+        lo, hi = sde.input_region
+        U = jax.random.uniform(k_inputs, (n_test, sde.input_dim), minval=jnp.asarray(lo, jnp.float32),
+                               maxval=jnp.asarray(hi, jnp.float32))
+    return matching_errors(net, sde, Z, U)
+
+
+def _split(z, n_pairs, n_trials):
+    """K groups of ``n_trials`` consecutive trials."""
+    return [z.isel(trial=slice(k * n_trials, (k + 1) * n_trials)) for k in range(n_pairs)]
+
+
+def _trajectory_metrics(ref, other, model, bins, dim) -> dict:
+    """D_stsp (d <= 3), D_H and the stationary distance of each triple: means, spreads and each pair."""
+    n_pairs = len(ref)
+
+    def per_pair(metric):  # (comparison, pair)
+        return np.array([[metric(r, m) for r, m in zip(ref, model)], [metric(r, o) for r, o in zip(ref, other)]])
+
+    pairs = dict(D_stsp=per_pair(lambda a, b: state_space_divergence(a, b, bins)) if dim <= 3
+                 else np.full((2, n_pairs), np.nan),
+                 D_H=per_pair(power_spectrum_distance), stationary_distance=per_pair(stationary_distance))
+    names = dict(D_stsp=dict(long_name="state-space divergence", units="nats"),
+                 D_H=dict(long_name="power-spectrum Hellinger distance"),
+                 stationary_distance=dict(long_name="energy distance of occupation measures"))
+    traj = {}
+    for name, v in pairs.items():
+        traj[name] = (("comparison",), v.mean(axis=1), dict(names[name], n_floor_pairs=n_pairs))
+        traj[name + "_sd"] = (("comparison",), v.std(axis=1, ddof=1) if n_pairs > 1 else np.full(2, np.nan),
+                              dict(names[name], long_name=names[name]["long_name"] + ", standard deviation over pairs"))
+        traj[name + "_pairs"] = (("comparison", "pair"), v, names[name])
+    return traj
