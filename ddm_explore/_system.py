@@ -55,8 +55,13 @@ def check_network(name: str, value) -> System:
     return value
 
 
+def is_sde(value) -> bool:
+    """True for a target SDE (a system without neurons)."""
+    return isinstance(value, System) and not value.has_neurons
+
+
 def check_sde(name: str, value) -> System:
     """A target SDE, else a ValueError naming the argument."""
-    if not isinstance(value, System) or value.has_neurons:
+    if not is_sde(value):
         raise ValueError(f"`{name}` must be a ddm.SDE (e.g. ddm.systems.van_der_pol()), got {_show(value)}")
     return value

@@ -9,7 +9,7 @@ import xarray as xr
 from .._checks import _show, as_array, check_int, check_key
 from ..analysis import asymmetry_index, irreversibility
 from ..matching import fit
-from ..sdes import SDE
+from .._system import is_sde
 
 
 def _entropy_production_vs_current(factory, cs, *, key, n_neurons, n_grid, fit_networks, fit_kwargs):
@@ -25,7 +25,7 @@ def _entropy_production_vs_current(factory, cs, *, key, n_neurons, n_grid, fit_n
     ep_t, ep_n, asym, nets = [], [], [], []
     for i, c in enumerate(cs.tolist()):
         sde = factory(c=c)
-        if not isinstance(sde, SDE):
+        if not is_sde(sde):
             raise ValueError(f"`factory` must return a ddm.SDE, got {type(sde).__name__} for c = {c}")
         ep_t.append(float(irreversibility(sde, n_grid=n_grid).entropy_production))
         if fit_networks:

@@ -14,8 +14,7 @@ from .._checks import _show, as_array, check_int, check_key, check_positive
 from ..analysis import recall_accuracy, transitions
 from ..inputs import balanced_cue_design, cue
 from ..matching import fit
-from ..network import Network
-from ..sdes import SDE
+from .._system import System, check_sde, is_sde
 from ..simulation import simulate
 from ._settings import simulate_settings
 
@@ -24,7 +23,7 @@ def _systems(network, *, fitted_allowed: bool) -> tuple:
     """The systems a sweep runs: the target, and a network unless ``network`` is None."""
     if network is None:
         return ("target",)
-    if isinstance(network, Network) and fitted_allowed:
+    if isinstance(network, System) and network.has_neurons and fitted_allowed:
         return ("target", "network")
     if isinstance(network, bool) or not isinstance(network, (int, np.integer)) or network < 2:
         wanted = "a fitted ddm.Network, " if fitted_allowed else ""
@@ -34,7 +33,7 @@ def _systems(network, *, fitted_allowed: bool) -> tuple:
 
 def _network_for(target, network, fit_kwargs, key):
     """A fitted network (and its report, None when it was given)."""
-    if isinstance(network, Network):
+    if isinstance(network, System):
         return network, None
     return fit(target, int(network), key=key, progress=False, **(fit_kwargs or {}))
 
@@ -96,7 +95,7 @@ def recall_sweep(target, centres, *, amplitudes, durations, radius, key, n_trial
     >>> float(res.accuracy.sel(system="target", amplitude=0.0, duration=1.0))
     0.25
     """
-    if not isinstance(target, SDE) or target.input_dim == 0:
+    if check_sde("target", target).input_dim == 0:
         raise ValueError(f"`target` must be a ddm.SDE with inputs (input_dim > 0), got {_show(target)}")
     key = check_key("key", key)
     C = as_array("centres", centres)
@@ -236,7 +235,7 @@ def transition_sweep(factory, grid: dict, centres, *, radius, key, t_max: float,
     for flat, idx in enumerate(itertools.product(*(range(s) for s in shape))):
         point = {n: values[j][i] for j, (n, i) in enumerate(zip(names, idx))}
         target = factory(**point)
-        if not isinstance(target, SDE):
+        if not is_sde(target):
             raise ValueError(f"`factory` must return a ddm.SDE, got {type(target).__name__} for {point}")
         C = as_array("centres", centres(**point) if callable(centres) else centres)
         if C.ndim == 1 and target.dim == 1:

@@ -11,8 +11,7 @@ from .._checks import check_int, check_key, check_positive
 from ..analysis import (fixed_points, limit_cycle, lyapunov_exponent, power_spectrum_distance, state_space_divergence,
                         stationary_distance)
 from ..matching import Sampler, box, matching_errors
-from ..network import Network
-from ..sdes import SDE
+from .._system import check_network, check_sde
 from ..simulation import simulate
 from ._settings import simulate_settings
 
@@ -109,10 +108,8 @@ def embedding_report(net, sde, *, key, sampler: Sampler | None = None, n_test: i
     >>> bool(rep.eps_f < 0.05), rep.period.dims
     (True, ('system',))
     """
-    if not isinstance(net, Network):
-        raise ValueError(f"`net` must be a fitted Network, got {type(net).__name__}")
-    if not isinstance(sde, SDE):
-        raise ValueError(f"`sde` must be a ddm.SDE, got {type(sde).__name__}")
+    check_network("net", net)
+    check_sde("sde", sde)
     if net.dim != sde.dim or net.input_dim != sde.input_dim:
         raise ValueError(f"`net` (d={net.dim}, k={net.input_dim}) does not match `sde` (d={sde.dim}, k={sde.input_dim})")
     key = check_key("key", key)
