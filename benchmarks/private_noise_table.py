@@ -1,0 +1,124 @@
+"""The network as it runs: built-in targets embedded in networks with private neuron noise.
+
+For each target, private noise level s and size N, a plain fit (``ddm.fit(sde, N)`` then run with
+``private_noise=s``) and a noise-aware fit (``ddm.fit(sde, N, private_noise=s)``, METHOD.md section 8)
+are simulated in all N neurons with their private noise; each statistic is compared with the
+target's own run-to-run spread, measured from ``--target-keys`` independent runs of the same length:
+a network *holds* when every statistic lies within ``mean +- 2 sd`` of the target's runs (sd: the
+standard deviation over those runs). Both fits sample the target's occupation measure (one
+independent target run), which puts the fit's accuracy where the system lives.
+
+Statistics: 4-well ring (c = 0.4): forward and backward transitions; Van der Pol and Stuart–Landau:
+cycle period and amplitude; OU (w = 1): the stationary covariance entries.
+
+    JAX_PLATFORMS=cpu python benchmarks/private_noise_table.py              # N = 256, 1024
+    JAX_PLATFORMS=cpu python benchmarks/private_noise_table.py --sizes 256 1024 4096
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import ddm_explore as ddm
+from _common import device_line, print_table
+
+A = ddm.analysis
+RUN = dict(t_max=200.0, dt=0.01, n_trials=32, record_every=10)
+
+
+def ring_stats(ds):
+    tr = A.transitions(ds.z, ddm.systems.ring_centres(), 0.45, min_transitions=0)
+    return {"forward": float(tr.n_forward), "backward": float(tr.n_backward)}
+
+
+def cycle_stats(ds):
+    lc = A.limit_cycle(ds.z, discard=0.25)
+    return {"period": float(lc.period.mean()), "amplitude": float(lc.amplitude.mean())}
+
+
+def covariance_stats(ds):
+    z = ds.z.sel(time=slice(20.0, None)).values.reshape(-1, ds.sizes["latent"])
+    C = np.cov(z.T)
+    return {"S00": float(C[0, 0]), "S01": float(C[0, 1]), "S11": float(C[1, 1])}
+
+
+TARGETS = {
+    "4-well ring (c = 0.4)": (lambda: ddm.systems.ring_wells(c=0.4), ring_stats),
+    "Van der Pol": (lambda: ddm.systems.van_der_pol(mu=1.0, sigma=0.1), cycle_stats),
+    "Stuart-Landau": (lambda: ddm.systems.stuart_landau(), cycle_stats),
+    "OU (w = 1)": (lambda: ddm.systems.ornstein_uhlenbeck(w=1.0, s=0.5), covariance_stats),
+}
+
+
+def run(system, stats, key):
+    return stats(ddm.simulate(system, key=key, progress=False, **RUN))
+
+
+def spread(sde, stats, keys):
+    runs = [run(sde, stats, jax.random.key(k)) for k in keys]
+    return {name: (np.mean([r[name] for r in runs]), np.std([r[name] for r in runs], ddof=1)) for name in runs[0]}
+
+
+def holds(values, target) -> bool:
+    return all(abs(values[n] - m) <= 2 * sd + 1e-12 for n, (m, sd) in target.items())
+
+
+def fmt_stats(values, target=None) -> str:
+    if target is not None:
+        return ", ".join(f"{target[n][0]:.4g} ± {target[n][1]:.2g}" for n in values)
+    return ", ".join(f"{v:.4g}" for v in values.values())
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[256, 1024])
+    p.add_argument("--noise", type=float, nargs="+", default=[0.01, 0.03, 0.1])
+    p.add_argument("--target-keys", type=int, default=4)
+    p.add_argument("--only", nargs="*", default=None, help="targets whose name starts with one of these")
+    args = p.parse_args()
+    print(device_line())
+    warnings.simplefilter("ignore", ddm.SampleSizeWarning)
+    rows, smallest = [], []
+    for label, (make, stats) in TARGETS.items():
+        if args.only and not any(label.startswith(o) for o in args.only):
+            continue
+        sde = make()
+        target = spread(sde, stats, range(100, 100 + args.target_keys))
+        occ = ddm.simulate(sde, t_max=200.0, dt=0.01, n_trials=32, key=jax.random.key(7), record_every=10, progress=False)
+        sampler = ddm.occupation(occ.z.sel(time=slice(20.0, None)))
+        names = ", ".join(target)
+        rows.append([label, "target", "-", "-", names, fmt_stats({n: 0 for n in target}, target), "", ""])
+        best = {}
+        for N in args.sizes:
+            plain, _ = ddm.fit(sde, N, key=jax.random.key(0), sampler=sampler, progress=False)
+            for s in args.noise:
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ddm.PrivateNoiseWarning)
+                    aware, rep = ddm.fit(sde, N, key=jax.random.key(0), sampler=sampler, private_noise=s, progress=False)
+                fit_s = time.perf_counter() - t0
+                v_plain = run(plain.replace(private_noise=jnp.float32(s)), stats, jax.random.key(1))
+                v_aware = run(aware, stats, jax.random.key(1))
+                ok_p, ok_a = holds(v_plain, target), holds(v_aware, target)
+                if ok_a:
+                    best.setdefault(s, N)
+                rows.append([label, f"{N}", f"{s:g}", f"{float(rep.eps_f):.2g} / {float(rep.unmatched_diffusion):.2g}",
+                             f"{fmt_stats(v_plain)} ({'holds' if ok_p else 'off'})",
+                             f"{fmt_stats(v_aware)} ({'holds' if ok_a else 'off'})", f"{fit_s:.1f}", ""])
+        smallest.append([label] + [str(best.get(s, f"> {max(args.sizes)}")) for s in args.noise])
+    print_table("Private noise: plain vs noise-aware networks, simulated in all neurons",
+                ["target", "N", "s", "aware eps_f / unmatched", "plain network", "noise-aware network", "fit s", ""],
+                rows, note=f"target rows: mean ± sd over {args.target_keys} independent target runs "
+                           f"({RUN['n_trials']} trials x {RUN['t_max']:g} tau); holds: every statistic within mean ± 2 sd")
+    print_table("Smallest N at which the noise-aware network holds", ["target"] + [f"s = {s:g}" for s in args.noise],
+                smallest)
+
+
+if __name__ == "__main__":
+    main()
