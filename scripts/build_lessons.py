@@ -280,8 +280,7 @@ fitted without private noise; with **fitted for this noise** a network fitted fo
 Raise the noise with the plain fit and watch the red paths leave the wells; then switch."""),
     code("""ring_state = PanelState("ring_wells", c=0.4)
 ring_state.retrain(256)
-noisy = TrajectoryPanel(ring_state)
-noisy.private_noise.value = 0.05   # start with the noise on; try the switch
+noisy = TrajectoryPanel(ring_state, private_noise=0.05)   # start with the noise on; then try the switch
 print(f"{noisy.readout.value}: drawn trials carry private noise {noisy.result.attrs['private_noise']}")"""),
     show("noisy"),
     md("""## 4. Why symmetric networks cannot do this

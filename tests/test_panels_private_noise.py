@@ -122,3 +122,14 @@ def test_private_noise_errors_show_in_the_panel(panel, state):
     tr.private_noise.value = 0.0
     tr.private_noise.min = 0.0
     assert tr.error is None
+
+
+def test_first_values_are_drawn_first(state):
+    """A figure shows the data it was built with: the first values go to the constructor."""
+    tr = TrajectoryPanel(state, private_noise=0.05, fitted=True)
+    assert tr.error is None and tr.private_noise.value == 0.05 and tr.fitted.value is True
+    assert tr.result.attrs["private_noise"] == 0.05 and tr.result.attrs["fitted_for_noise"] == 1
+    x = np.asarray(tr.figure.data[0].x, float)
+    np.testing.assert_allclose(x[np.isfinite(x)], tr.result.z_network.values[..., 0].ravel(), rtol=1e-6)
+    with pytest.raises(ValueError, match="private_noise"):
+        TrajectoryPanel(state, private_noise=0.5)

@@ -35,6 +35,15 @@ class TrajectoryPanel(Panel):
     noise) run with it; with "fitted for this noise" a network fitted for it
     (``state.network_with_private_noise``, one fit per distinct s, cached until the next retrain).
 
+    Parameters
+    ----------
+    state : PanelState, optional
+    private_noise : float
+        The slider's first value (0 to 0.1).
+    fitted : bool
+        The switch's first value. Pass the first values here rather than setting the controls
+        before the panel is displayed: a figure shows the data it was built with.
+
     Attributes
     ----------
     widget : ipywidgets.VBox
@@ -64,17 +73,20 @@ class TrajectoryPanel(Panel):
     (0.05, 1)
     """
 
-    def __init__(self, state: PanelState | None = None):
+    def __init__(self, state: PanelState | None = None, *, private_noise: float = PRIVATE_NOISE[3],
+                 fitted: bool = False):
         super().__init__(state if state is not None else PanelState())
+        if not PRIVATE_NOISE[0] <= private_noise <= PRIVATE_NOISE[1]:
+            raise ValueError(f"`private_noise` must be in [{PRIVATE_NOISE[0]}, {PRIVATE_NOISE[1]}], got {private_noise!r}")
         self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed", continuous_update=False)
         self.noise = widgets.Checkbox(value=True, description="noise")
-        lo, hi, step, default = PRIVATE_NOISE
+        lo, hi, step, _ = PRIVATE_NOISE
         self.private_noise = widgets.FloatSlider(
-            value=default, min=lo, max=hi, step=step, description="private noise", readout_format=".2f",
+            value=private_noise, min=lo, max=hi, step=step, description="private noise", readout_format=".2f",
             continuous_update=False, style=dict(description_width="initial"),
             tooltip="s: each neuron's own independent noise (std per sqrt(tau)); it pushes the state off the latent plane")
         self.fitted = widgets.ToggleButtons(
-            options=(("plain fit", False), ("fitted for this noise", True)), value=False,
+            options=(("plain fit", False), ("fitted for this noise", True)), value=bool(fitted),
             tooltips=("the network fitted without private noise, run with noise s",
                       "a network fitted for noise s: ddm.fit(..., private_noise=s)"),
             style=dict(button_width="150px"))
