@@ -18,11 +18,11 @@ from ._state import PanelState
 N_TRIALS = 3
 #: the private-noise slider: (min, max, step, default)
 PRIVATE_NOISE = (0.0, 0.1, 0.01, 0.0)
-PRIVATE_NOISE_HELP = ("<small><b>private noise s</b>: every neuron gets its own independent noise (std s per "
-                      "sqrt(tau)), as real neurons do. It kicks the state off the plane the latent flow lives on, "
-                      "and a network fitted without it drifts and jumps where the target would not. "
-                      "<b>fitted for this noise</b> fits a network that expects noise s (ddm.fit(..., private_noise=s)), "
-                      "one fit per new s.</small>")
+PRIVATE_NOISE_HELP = ('<div style="line-height:1.35; font-size:12px"><b>private noise s</b>: every neuron gets '
+                      "its own independent noise (std s per sqrt(tau)), as real neurons do. It kicks the state off "
+                      "the plane the latent flow lives on, and a network fitted without it drifts and jumps where "
+                      "the target would not. <b>fitted for this noise</b> fits a network that expects noise s "
+                      "(ddm.fit(..., private_noise=s)), one fit per new s.</div>")
 
 
 class TrajectoryPanel(Panel):
