@@ -20,10 +20,10 @@ from _notebook_build import build, code, collapsed, md, show  # noqa: E402
 LESSONS: dict[str, list] = {}
 
 
-def exercise(n: int, text: str, solution: str) -> list:
+def exercise(n: int, text: str, solution: str, starter: str = "# your answer here\n") -> list:
     return [md(f"### Exercise {n}\n\n{text}\n\n*The solution is in the collapsed cell below "
                "(click the three dots to open it). Try first!*"),
-            code("# your answer here\n"),
+            code(starter),
             collapsed(solution)]
 
 
@@ -150,9 +150,11 @@ LESSONS["L2_training_a_network"] = [
 2. explain *drift–diffusion matching*: choose `J` so that, inside a low-dimensional subspace
    (the latent space), the network's drift equals a target's drift, `f(z)`;
 3. measure the fit with the held-out relative error `eps_f` and see how it falls with network size;
-4. explain why a symmetric (Hopfield-type) network cannot oscillate, while an asymmetric one can.
+4. explain why a symmetric (Hopfield-type) network cannot oscillate, while an asymmetric one can;
+5. say what each neuron's own (private) noise does to a fitted network, and fit one that holds
+   up under it.
 
-**You need:** Lesson 1. **Time:** about 60 s to run, 45 minutes to work through."""),
+**You need:** Lesson 1. **Time:** about 90 s to run, 60 minutes to work through."""),
     md("""## 1. The idea in one paragraph
 
 N neurons have firing-rate variables `x` (a vector of length N). A d-dimensional latent state
@@ -200,7 +202,88 @@ state.retrain(128)
 train, trajectories = TrainPanel(state), TrajectoryPanel(state)"""),
     show("train"),
     show("trajectories"),
-    md("""## 3. Why symmetric networks cannot do this
+    md("""## 3. Private noise: every neuron has its own
+
+So far the only noise was the target's, fed into the latent space. Real neurons are also noisy
+on their own: each one gets independent kicks, `dx_i = (...) dt + s dB_i`, with `s` the
+*private noise*. Almost all of those N kicks point **off** the latent plane `x = x0 + M z`. A
+low-rank network pulls the state back towards the plane at rate 1, so in the long run each
+neuron sits about `s / sqrt(2)` away from it. That sounds harmless, but the latent flow
+`W^T tanh(x)` now reads slightly wrong rates from every neuron; summed over N neurons this adds
+extra latent noise and a bias, and a network fitted on the plane alone stops behaving like its
+target.
+
+Two tools: `net.replace(private_noise=s)` runs any network with private noise `s`;
+`ddm.fit(sde, N, key=..., private_noise=s)` fits the network *that will run with it* (it
+averages each tanh feature over the spread it will have off the plane, keeps the readout from
+amplifying the noise, and lowers its own latent noise by what the private noise adds).
+
+The test case is Lesson 3's ring of four wells with a current (`c = 0.4`): the state hops from
+well to well, nearly always forwards around the ring. Counting forward and backward turns
+shows at once whether a network keeps that behaviour."""),
+    code("""import jax.numpy as jnp
+
+ring = ddm.systems.ring_wells(c=0.4)   # four wells on a ring, a current pushing around it
+wells = ddm.systems.ring_centres(K=4)
+s = 0.05                               # private noise: each neuron's own noise (std per sqrt(time))
+
+
+def ring_run(system, neurons=False):
+    \"\"\"16 trials of 100 time units, trial i starting in well i % 4 (the same key for every system).\"\"\"
+    return ddm.simulate(system, t_max=100.0, dt=0.01, n_trials=16, z0=wells[np.arange(16) % 4],
+                        key=jax.random.key(1), record_every=20, record_neurons=neurons, progress=False)
+
+
+def summary(run):
+    \"\"\"Forward and backward turns around the ring, and how far |z| strays from the ring.\"\"\"
+    tr = ddm.analysis.transitions(run.z, wells, 0.45, cycle=[0, 1, 2, 3], min_transitions=0)
+    spread = float(np.linalg.norm(run.z.values, axis=-1).std())
+    return f"{int(tr.n_forward):3d} forward, {int(tr.n_backward):3d} backward turns, spread of |z| {spread:.2f}"
+
+
+plain, _ = ddm.fit(ring, 256, key=jax.random.key(0), progress=False)
+aware, aware_report = ddm.fit(ring, 256, key=jax.random.key(0), private_noise=s, progress=False)
+networks = {"plain fit, run with noise s": plain.replace(private_noise=jnp.float32(s)), "fitted for noise s": aware}
+runs = {"target": ring_run(ring)}
+runs.update({name: ring_run(net, neurons=True) for name, net in networks.items()})
+for name, run in runs.items():
+    print(f"{name:28s}: {summary(run)}")
+for name, net in networks.items():
+    off = float(net.off_manifold(runs[name].x.sel(time=slice(10.0, None)).values).mean())
+    print(f"{name}: each neuron {off:.3f} off the plane (s / sqrt(2) = {s / np.sqrt(2):.3f})")"""),
+    show("""from plotly.subplots import make_subplots
+
+fig = make_subplots(1, 3, subplot_titles=list(runs), shared_yaxes=True)
+for col, run in enumerate(runs.values(), start=1):
+    for trial in range(4):
+        fig.add_scatter(x=run.z[trial, :, 0], y=run.z[trial, :, 1], mode="lines", line=dict(width=1),
+                        showlegend=False, row=1, col=col)
+    fig.add_scatter(x=wells[:, 0], y=wells[:, 1], mode="markers", marker=dict(size=9, color="black"),
+                    showlegend=False, row=1, col=col)
+fig.update_xaxes(range=[-2, 2], title_text="z1")
+fig.update_yaxes(range=[-2, 2], title_text="z2", row=1, col=1)
+fig.update_layout(height=340, width=900, template="plotly_white", margin=dict(t=40))"""),
+    md("""Both networks leave the plane by the same amount (they get the same noise); what differs is
+how their latent flow answers it. The plain fit turns far too often and almost as often
+backwards as forwards: the sequence of memories dissolves into noise. The network fitted for the
+noise keeps the direction (hardly a backward turn) and the spread about the ring, but still
+turns more often than the target: its training points were spread over a whole box, most of
+them where the state never goes (Exercise 3 fixes that). More neurons help too: the readout
+spreads over more of them, so each neuron's noise counts for less.
+
+### Live: move the private noise
+
+The panel below runs a 256-neuron network fitted to the ring in all its neurons, with private
+noise of the size the **private noise** slider sets. With **plain fit** it is the network
+fitted without private noise; with **fitted for this noise** a network fitted for that `s`
+(one fit per new value, a fraction of a second; moving back to a value seen before is instant).
+Raise the noise with the plain fit and watch the red paths leave the wells; then switch."""),
+    code("""ring_state = PanelState("ring_wells", c=0.4)
+ring_state.retrain(256)
+noisy = TrajectoryPanel(ring_state, private_noise=0.05)   # start with the noise on; then try the switch
+print(f"{noisy.readout.value}: drawn trials carry private noise {noisy.result.attrs['private_noise']}")"""),
+    show("noisy"),
+    md("""## 4. Why symmetric networks cannot do this
 
 If `J` is symmetric, the network has an energy (Lyapunov) function that can only go down along
 trajectories, so it must settle at a fixed point: no cycles, no chaos. The asymmetry index
@@ -229,11 +312,35 @@ for system in (noisy, nnet):
     r = ddm.simulate(system, t_max=100.0, dt=0.01, n_trials=64, key=jax.random.key(4), record_every=10, progress=False)
     spread.append(float(r.z.sel(time=slice(20.0, None))[..., 0].std()))
 print(f"std of z1: target {spread[0]:.2f}, network {spread[1]:.2f}")"""),
+    *exercise(3, """The network fitted for the noise in section 3 still turns around the ring more often than the
+target. Its training points covered a whole box. Draw them instead where the target really goes:
+`sampler=ddm.occupation(target_run)` takes the states of a simulation of the target. Fit a plain
+network and a noise-aware one (`private_noise=s`) with this sampler, run both with noise `s`
+(`ring_run`) and print their `summary`. Which matters more here, the sampler or fitting for the
+noise? (Expect each fit to take a few seconds.)""",
+               """sampler = ddm.occupation(target_run)
+plain_occ, _ = ddm.fit(ring, 256, key=jax.random.key(0), sampler=sampler, progress=False)
+aware_occ, _ = ddm.fit(ring, 256, key=jax.random.key(0), sampler=sampler, private_noise=s, progress=False)
+print(f"{'target':36s}: {summary(runs['target'])}")
+print(f"{'occupation, plain fit, run with s':36s}: {summary(ring_run(plain_occ.replace(private_noise=jnp.float32(s))))}")
+print(f"{'occupation, fitted for noise s':36s}: {summary(ring_run(aware_occ))}")
+print("Both matter: training where the state lives removes the backward turns, and fitting for the noise")
+print("as well brings the forward turns down to the target's.")""",
+               starter="""target_run = ddm.simulate(ring, t_max=200.0, dt=0.01, n_trials=16, z0=wells[np.arange(16) % 4],
+                          key=jax.random.key(7), record_every=20, progress=False)
+# fit `plain_occ` (no private noise) and `aware_occ` (private_noise=s), both with
+# sampler=ddm.occupation(target_run); then print(summary(ring_run(...))) for each, run with noise s
+"""),
     md("""## What to remember
 - A rate network with low-rank connectivity carries a latent flow made of tanh features;
   matching it to a target drift is linear regression.
 - `eps_f` (held out) tells how well; it falls quickly with N.
-- Oscillations need asymmetric connectivity. **Next:** Lesson 3 builds memories from attractors."""),
+- Oscillations need asymmetric connectivity.
+- Each neuron's own noise pushes the state off the latent plane; a network fitted without it can
+  fall apart when it runs with it. Fit for the noise the network will have
+  (`ddm.fit(..., private_noise=s)`), where the target goes, and with enough neurons; a network is
+  only checked by simulating all its neurons with their noise. **Next:** Lesson 3 builds
+  memories from attractors."""),
 ]
 
 # ---------------------------------------------------------------------------------------------

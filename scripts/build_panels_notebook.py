@@ -44,7 +44,9 @@ number of steps. Settings take effect on **Retrain**."""),
     show("train"),
     md("""## 3 · Latent trajectories
 The network (solid) and the target (dotted) from the same starts, and the rates of the first
-neurons in trial 0."""),
+neurons in trial 0. The network runs in all its neurons; **private noise** gives each neuron its
+own noise: with **plain fit** the network fitted without it falls apart as s grows, with
+**fitted for this noise** a network fitted for that s holds."""),
     show("trajectories"),
     md("""## 4 · Attractor transitions (ring_wells)
 Eight trials start in the wells (trial i in well i mod 4). A **cue** button pushes towards that

@@ -3,7 +3,9 @@
 Needs /usr/bin/chromium (``python3 dev.py test`` installs it when run as root). The test fails,
 never skips, when the browser is missing. It checks that the first drawn plots match the
 controls, moves a slider and checks the plots follow it, clicks Retrain and checks the plot of the
-network and the eps readout change, and saves screenshots under the test's tmp dir.
+network and the eps readout change, moves the trajectory panel's private noise and flips its
+"fitted for this noise" switch and checks the drawn paths are the library's, and saves
+screenshots under the test's tmp dir.
 """
 
 import os
@@ -21,6 +23,8 @@ import numpy as np
 import pytest
 
 import ddm_explore as ddm
+from ddm_explore.panels import SYSTEMS
+from ddm_explore.panels import _trajectories as trajectories_module
 from ddm_explore.panels._plots import arrows
 from ddm_explore.panels._train import N_GRID as TRAIN_GRID
 
@@ -203,6 +207,33 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
                              ridge=1e-9, connectivity="low_rank", noise="additive", progress=False)
             nx, _ = arrows(ddm.analysis.drift_error_field(net, ddm.systems.ring_wells(**moved), TRAIN_GRID).drift_network)
             np.testing.assert_allclose(net_x, nx, rtol=1e-3, atol=1e-4)
+
+            # 4. the trajectory panel's private noise: the slider and the switch reach the kernel, and
+            # the drawn network paths are those of the network the library fits for that noise
+            def network_paths():
+                return _flat(traces(".ddm-trajectories"), 0, "x")
+
+            plain_x = network_paths()
+            assert "private noise s = 0.00" in page.inner_text(".ddm-traj-readout")
+            page.locator(".ddm-traj-private-noise .noUi-handle").focus()
+            page.keyboard.press("ArrowRight")
+            _wait_for(lambda: page.inner_text(".ddm-traj-readout"), lambda v: "plain fit" in v and "s = 0.01" in v,
+                      f"the trajectory readout at private noise 0.01 (page errors {page_errors})")
+            noisy_x = _wait_for(network_paths, lambda x: x.shape != plain_x.shape or not np.allclose(x, plain_x, equal_nan=True),
+                                "the network's paths with private noise")
+            page.click(".ddm-traj-fitted button:has-text('fitted for this noise')")
+            _wait_for(lambda: page.inner_text(".ddm-traj-readout"), lambda v: "fitted for this noise" in v,
+                      "the trajectory readout of the noise-aware network")
+            aware_x = _wait_for(network_paths, lambda x: x.shape != noisy_x.shape or not np.allclose(x, noisy_x, equal_nan=True),
+                                "the noise-aware network's paths")
+            aware, _ = ddm.fit(ddm.systems.ring_wells(**moved), 128, key=jax.random.fold_in(jax.random.key(0), 0),
+                               ridge=1e-9, connectivity="low_rank", noise="additive", private_noise=0.01, progress=False)
+            k_z0, k_sim = jax.random.split(jax.random.fold_in(jax.random.key(0), 0))
+            n_traj = trajectories_module.N_TRIALS
+            lo, hi = ddm.systems.ring_wells(**moved).region
+            z0 = np.asarray(jax.random.uniform(k_z0, (n_traj, 2), minval=lo, maxval=hi))
+            ref = ddm.simulate(aware, n_trials=n_traj, key=k_sim, z0=z0, progress=False, **SYSTEMS["ring_wells"]["sim"])
+            np.testing.assert_allclose(aware_x[np.isfinite(aware_x)], ref.z.values[..., 0].ravel(), rtol=1e-3, atol=1e-3)
 
             shot = tmp_path / "panels.png"
             page.screenshot(path=str(shot), full_page=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import jax
+import jax.numpy as jnp
 
 from .. import systems as _systems
+from .._estimates import PrivateNoiseWarning
 from ..matching import fit as _fit
 
 #: the systems a panel offers: factory name -> slider specs {param: (min, max, step, default)}
@@ -59,6 +63,9 @@ class PanelState:
         self.net = None
         self.report = None
         self.net_params = None  # the (system, params) the network was fitted to
+        self.fit_settings = None  # the keywords of the last retrain (n_neurons, seed, fit_kw)
+        self._fit_target = None  # the target of the last retrain
+        self._noise_fits = {}  # private noise s -> (net, report, notes): fits for s with the last settings
         self._observers = {"target": [], "network": []}
         self.system, self.params, self.target = None, {}, None
         self.set_target(system, **params)
@@ -106,5 +113,55 @@ class PanelState:
         key = jax.random.fold_in(self.key, seed)
         net, report = _fit(self.target, n_neurons, key=key, progress=progress, **fit_kw)
         self.net, self.report, self.net_params = net, report, (self.system, dict(self.params))
+        self.fit_settings = dict(n_neurons=n_neurons, seed=seed, **fit_kw)
+        self._fit_target, self._noise_fits = self.target, {}
         self._notify("network")
         return net, report
+
+    def network_with_private_noise(self, s: float, *, fitted: bool):
+        """The shared network as it runs with private per-neuron noise ``s`` (METHOD.md section 8).
+
+        ``fitted=False``: the network of the last :meth:`retrain`, run with noise s
+        (``net.replace(private_noise=s)``). ``fitted=True``: a network fitted for that noise,
+        ``ddm.fit(..., private_noise=s)`` with the same target, settings and key as the last
+        retrain; one fit per distinct s, cached until the next retrain (at s = 0 both are the
+        shared network). Announces nothing.
+
+        Returns
+        -------
+        net : Network
+            With ``net.private_noise == s``.
+        report : xarray.Dataset
+            Its fit report (``unmatched_diffusion`` for a fit with s > 0).
+        notes : str
+            The fit's :class:`ddm_explore._estimates.PrivateNoiseWarning` messages ("" if none).
+
+        Examples
+        --------
+        >>> from ddm_explore.panels import PanelState
+        >>> state = PanelState("ring_wells", c=0.4)
+        >>> _ = state.retrain(64)
+        >>> net, report, notes = state.network_with_private_noise(0.05, fitted=True)
+        >>> round(float(net.private_noise), 2), "unmatched_diffusion" in report
+        (0.05, True)
+        """
+        if self.net is None:
+            raise ValueError("no network yet: press Retrain in the Train panel")
+        s = float(s)
+        if not s >= 0:
+            raise ValueError(f"`s` (the private noise) must be >= 0, got {s!r}")
+        if not fitted or s == 0:
+            return self.net.replace(private_noise=jnp.float32(s)), self.report, ""
+        if s not in self._noise_fits:
+            kw = dict(self.fit_settings)
+            n_neurons, seed = kw.pop("n_neurons"), kw.pop("seed")
+            key = jax.random.fold_in(self.key, seed)
+            with warnings.catch_warnings(record=True) as caught:  # shown by the panel, not printed
+                warnings.simplefilter("always", PrivateNoiseWarning)
+                net, report = _fit(self._fit_target, n_neurons, key=key, progress=False, **dict(kw, private_noise=s))
+            notes = "; ".join(str(w.message) for w in caught if issubclass(w.category, PrivateNoiseWarning))
+            for w in caught:  # other warnings go on as usual
+                if not issubclass(w.category, PrivateNoiseWarning):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            self._noise_fits[s] = (net, report, notes)
+        return self._noise_fits[s]
