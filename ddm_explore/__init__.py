@@ -3,6 +3,7 @@
 from . import analysis as analysis
 from . import experiments as experiments
 from ._estimates import Estimate as Estimate
+from ._estimates import LatentEquationWarning as LatentEquationWarning
 from ._estimates import PrivateNoiseWarning as PrivateNoiseWarning
 from ._estimates import SampleSizeWarning as SampleSizeWarning
 from . import inputs as inputs

@@ -46,3 +46,10 @@ def warn_sample(what: str, message: str, stacklevel: int = 3):
 class PrivateNoiseWarning(UserWarning):
     """A network is too small for the private noise it runs with: part of the target's diffusion
     cannot be matched (the noise the private noise induces in the latent space exceeds it)."""
+
+
+class LatentEquationWarning(UserWarning):
+    """A network's latent equation on its manifold (``net.latent_drift``, ``net.latent_diffusion``)
+    was analysed where it is not the dynamics of the network that runs: full or symmetric
+    connectivity (an off-manifold drift), private noise (the state leaves the manifold), or a bias or
+    input off the manifold. Certify such a network by simulating all N neurons (METHOD.md section 8)."""

@@ -15,6 +15,7 @@ from ._connectivity import asymmetry_index as asymmetry_index
 from ._connectivity import decompose_connectivity as decompose_connectivity
 from ._decompose_network import decompose_network as decompose_network
 from ._decompose_network import scale_irreversible as scale_irreversible
+from ._irreversibility import effective_latent_fields as effective_latent_fields
 from ._irreversibility import irreversibility as irreversibility
 from ._irreversibility import linear_irreversibility as linear_irreversibility
 from ._trajectory_estimators import coarse_grain as coarse_grain

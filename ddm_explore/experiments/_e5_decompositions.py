@@ -44,8 +44,9 @@ def e5_decompositions(*, key, n_neurons: int = 256, cs=(0.0, 0.5, 1.0), D: float
     Returns
     -------
     Dataset with ``entropy_production_target``, ``entropy_production_network``, ``asymmetry`` (c);
-    ``J_rev``, ``J_irr`` of the network at the largest c and the scalars of its split; check line
-    in attrs.
+    ``J_rev``, ``J_irr`` of the network at the largest c and the scalars of its split: the
+    ridge-free ``entropy_production_rev`` and ``entropy_production_half`` (J_rev + J_irr / 2), and
+    ``norm_ratio_irr``, ``alignment_irr_A``, which depend on the ridge (in attrs); check line in attrs.
     """
     for name, value in (("ep_difference_max", ep_difference_max), ("reversible_ep_fraction_max", reversible_ep_fraction_max),
                         ("rev_only_ep_max", rev_only_ep_max)):
@@ -58,8 +59,12 @@ def e5_decompositions(*, key, n_neurons: int = 256, cs=(0.0, 0.5, 1.0), D: float
         dict(J_rev=rep.J_rev, J_irr=rep.J_irr,
              entropy_production_rev=((), float(rep.entropy_production_rev)),
              density_distance_rev=((), float(rep.density_distance)),
-             alignment_irr_A=((), float(rep.alignment_irr_A))))], combine_attrs="drop")
-    ds.attrs = dict(n_neurons=n_neurons, D=D, n_grid=n_grid, target="4-well ring, -(I + cR) grad V")
+             entropy_production_half=((), float(rep.entropy_production_scaled.sel(alpha=0.5)), dict(
+                 long_name="e_p of J_rev + J_irr / 2 (does not depend on the ridge)", units="1/tau")),
+             alignment_irr_A=((), float(rep.alignment_irr_A), rep.alignment_irr_A.attrs),
+             norm_ratio_irr=((), float(rep.norm_ratio_irr), rep.norm_ratio_irr.attrs)))], combine_attrs="drop")
+    ds.attrs = dict(n_neurons=n_neurons, D=D, n_grid=n_grid, target="4-well ring, -(I + cR) grad V",
+                    ridge=rep.attrs["ridge"])
     ep_t, ep_n = sweep.entropy_production_target.values.tolist(), sweep.entropy_production_network.values.tolist()
     top = ep_t[-1]
     # relative differences where the target's e_p is not ~0 (c = 0 is reversible: e_p ~ 0 for both)
