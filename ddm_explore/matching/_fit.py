@@ -118,14 +118,16 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         history, interrupted = np.array([closed_form_loss(data, sol, 1.0)]), False
     else:
         net, history, interrupted = _train(solver, start, template, M, x0, data, G, sol, connectivity, (k_init, k_opt), progress)
-    unmatched = 0.0
+    unmatched = induced = None
     if private_noise > 0:  # the latent loading that, with the noise the private noise induces, gives g g^T
         A = target_jacobians(target, Z, U, np.asarray(template.scale, np.float64))
         W_eff = np.asarray(effective(net, connectivity == "symmetric").readout_weights(), np.float64)
-        gamma0, Gamma, unmatched = matched_loading(data, sol["W"] if isinstance(solver, ClosedForm) else W_eff,
-                                                   A, private_noise, noise, ridge)
+        gamma0, Gamma, unmatched, Q = matched_loading(data, sol["W"] if isinstance(solver, ClosedForm) else W_eff,
+                                                      A, private_noise, noise, ridge)
         net = net.replace(**_f32(dict(gamma0=gamma0, Gamma=Gamma)))
-        warn_if_unmatched(unmatched, N, private_noise)
+        scale = np.asarray(template.scale, np.float64)
+        induced = 0.5 * Q * np.outer(scale, scale)  # D = g g^T / 2, user coordinates
+        warn_if_unmatched(unmatched, N, private_noise, induced)
     _check_finite(net)
     net = net.replace(name=f"{target.name} network", private_noise=jax.device_put(np.float32(private_noise)))
     fit_seconds = time.perf_counter() - t_start
@@ -138,7 +140,11 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     report = _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
     if private_noise > 0:
         report["unmatched_diffusion"] = ((), unmatched, dict(
-            long_name="fraction of the target's diffusion that the induced latent noise exceeds (not matchable at this N and s)"))
+            long_name="fraction of the target's diffusion that the induced latent noise exceeds (not matchable at this N "
+                      "and s; NaN when the target has none)"))
+        report["induced_diffusion"] = (("latent_i", "latent_j"), induced, dict(
+            long_name="diffusion the private noise induces in the latent state (white-noise equivalent, mean over the "
+                      "training points)", units="latent units^2 / tau"))
     return net, report
 
 

@@ -77,7 +77,9 @@ def target_jacobians(target, Z, U, scale) -> np.ndarray:
 def induced_diffusion(W, var, A, s: float, N: int) -> np.ndarray:
     """The white-noise equivalent ``Q(z)`` (n, d, d) of the latent noise the private noise induces
     (in ``g g^T`` units, internal coordinates): ``(s^2 / N) I + (I - A)^-1 V + V (I - A)^-T`` with
-    ``V = W^T diag(v) W``; NaN where I - A is ill-conditioned."""
+    ``V = W^T diag(v) W``; NaN where I - A is ill-conditioned. Where A has an eigenvalue with real
+    part above 1 the linear response does not exist; the formula's (negative) value is kept there,
+    which is what matches the simulated networks (README, "The network as it runs")."""
     d = W.shape[1]
     V = np.einsum("ni,nj,sn->sij", W, W, var, optimize=True)
     IA = np.eye(d)[None] - A
@@ -89,17 +91,18 @@ def induced_diffusion(W, var, A, s: float, N: int) -> np.ndarray:
 
 def reduced_diffusion(S, Q):
     """``S - Q`` clipped to be positive semi-definite (stacks of (d, d)), and the fraction of S's
-    Frobenius norm that the clipping removed (the part that cannot be matched)."""
+    Frobenius norm that the clipping removed (the part that cannot be matched; NaN when S = 0)."""
     w, V = np.linalg.eigh(0.5 * (S - Q + np.swapaxes(S - Q, -1, -2)))
     kept = (V * np.clip(w, 0.0, None)[..., None, :]) @ np.swapaxes(V, -1, -2)
     lost = (V * np.clip(-w, 0.0, None)[..., None, :]) @ np.swapaxes(V, -1, -2)
     norm = np.linalg.norm(S.reshape(len(S), -1), axis=1).sum()
-    return kept, float(np.linalg.norm(lost.reshape(len(S), -1), axis=1).sum() / norm) if norm > 0 else 0.0
+    return kept, float(np.linalg.norm(lost.reshape(len(S), -1), axis=1).sum() / norm) if norm > 0 else float("nan")
 
 
 def matched_loading(data, W, A, s: float, noise: str, ridge: float):
     """The latent noise loading that, with the noise the private noise induces through the readout
-    W (N, d), gives the target's diffusion; returns (gamma0, Gamma, unmatched fraction)."""
+    W (N, d), gives the target's diffusion; returns (gamma0, Gamma, unmatched fraction, the mean
+    induced Q (d, d), internal coordinates)."""
     Q = induced_diffusion(W, data.variances, A, s, data.n_neurons)
     good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
     Q_mean = np.mean(Q[good], axis=0) if good.any() else (s**2 / data.n_neurons) * np.eye(data.dim)
@@ -107,11 +110,16 @@ def matched_loading(data, W, A, s: float, noise: str, ridge: float):
         S_red, lost = reduced_diffusion(data.S.mean(0)[None], Q_mean[None])
     else:
         S_red, lost = reduced_diffusion(data.S, np.where(good[:, None, None], Q, Q_mean))
-    return (*diffusion_loading(data, S_red, ridge=ridge, noise=noise), lost)
+    return (*diffusion_loading(data, S_red, ridge=ridge, noise=noise), lost, Q_mean)
 
 
-def warn_if_unmatched(lost: float, N: int, s: float):
-    if lost > UNMATCHED_WARNING:
+def warn_if_unmatched(lost: float, N: int, s: float, induced=None):
+    if np.isnan(lost):  # a target without diffusion: any induced noise is more than it has
+        warnings.warn(f"private_noise={s:g} at n_neurons={N}: the target has no diffusion, but the private noise gives "
+                      f"the latent state a diffusion of about {np.trace(induced) / len(induced):.3g} per coordinate "
+                      f"(report.induced_diffusion); use more neurons or less private noise to reduce it",
+                      PrivateNoiseWarning, stacklevel=3)
+    elif lost > UNMATCHED_WARNING:
         warnings.warn(f"private_noise={s:g} at n_neurons={N}: {100 * lost:.0f}% of the target's diffusion cannot be "
                       f"matched (the latent noise the private noise induces exceeds it); use more neurons or less "
                       f"private noise", PrivateNoiseWarning, stacklevel=3)
