@@ -53,7 +53,6 @@ def test_symmetric_connectivity_cannot_oscillate(vdp, recipe):
     of 200 tau)."""
     solver = ddm.Optax(steps=1000) if recipe == "default" else ddm.Preconditioned(steps=300, lambda_inv=0.0)
     net, report = ddm.fit(vdp, 128, key=KEY, connectivity="symmetric", solver=solver, progress=False)
-    assert np.allclose(np.asarray(net.J), np.asarray(net.J).T)
     cyc, ds = _cycle(net, t_max=120.0)
     assert np.isnan(float(cyc.period[0])), "a symmetric network kept oscillating"
     assert _largest_exponent(net) < -0.05
@@ -83,7 +82,6 @@ def test_full_connectivity_network_carries_the_cycle(vdp):
     amplitude 2.0272 against 2.0278, -0.03%; eps_f 6.3e-4). Adam, the optax default (2000 steps), reached
     eps_f 9.1e-4 but periods +5.2%, +5.8%, +3.3% (keys 0, 1, 2) in the same simulation."""
     net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", solver=ddm.Preconditioned(), progress=False)
-    assert net.W is None and net.J.shape == (128, 128)
     cyc_net, _ = _cycle(net, t_max=120.0)
     cyc_tgt, _ = _cycle(vdp, t_max=120.0)
     for name in ("period", "amplitude"):
