@@ -1,5 +1,6 @@
 """The embedding table: every built-in target, fitted by an asymmetric (low-rank, closed form) and a
-symmetric (Hopfield-class, Adam) network, scored by ``ddm.experiments.embedding_report``.
+symmetric (Hopfield-class, Adam) network, and Van der Pol also by a full-J network (preconditioned
+descent from the closed form, the recipe for full J), scored by ``ddm.experiments.embedding_report``.
 
     python benchmarks/embedding_table.py            # the table in the README (< 10 minutes on 2 CPU cores)
     python benchmarks/embedding_table.py --quick    # shorter runs, for a smoke test
@@ -11,7 +12,11 @@ same length and settings), each the mean (+- standard deviation) over K independ
 Lyapunov exponent of target and noise-free network (original time units); limit-cycle period and
 amplitude of latent component 0 (noise-free, '-' without a sustained oscillation); fixed points
 in the target's region as stable/unstable/saddle counts. After the table, every criterion of
-the embedding standard is checked and printed with its measured value.
+the embedding standard is checked and printed with its measured value. Every verdict on what a
+network does comes from simulating all its neurons (D_stsp, D_H, period, amplitude, the exponent
+of the full N-dimensional flow), never from eps_f: a symmetric network fails a nonequilibrium
+target when its runs stay more than FLOOR_FACTOR times the floor away from the target's in
+D_stsp or D_H, and, for the oscillators and chaotic targets, when it has no cycle or no chaos.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import ddm_explore as ddm  # noqa: E402
 S = ddm.systems
 # K triples averaged for the box targets and for Lorenz-63 / Rossler; run length of the chaotic ones (tau)
 BOX_PAIRS, CHAOS_PAIRS, CHAOS_T = 8, 4, 2000.0
+# the embedding standard's bar on D_stsp and D_H, as multiples of the target's own floor
+FLOOR_FACTOR = 2.0
 
 
 def occupation_of(sde, *, t_max, n_trials, key=1):
@@ -107,7 +114,10 @@ def checks(label, rep, report, noneq, symmetric):
     eps_f, eps_D = float(report.eps_f), float(report.eps_D)
     if symmetric:
         if noneq:
-            out.append(("symmetric fit fails: eps_f >= 0.2", f"{eps_f:.3g}", eps_f >= 0.2))
+            r_stsp = g("D_stsp", comparison="network") / g("D_stsp", comparison="floor")
+            r_h = g("D_H", comparison="network") / g("D_H", comparison="floor")
+            out.append((f"symmetric: simulated runs off the target's (D_stsp or D_H > {FLOOR_FACTOR:g} x floor)",
+                        f"D_stsp {r_stsp:.3g} x, D_H {r_h:.3g} x", max(r_stsp, r_h) > FLOOR_FACTOR))
             lam = g("lyapunov", system="network")
             if label.startswith(("Lorenz", "Rossler")):
                 out.append(("symmetric: no chaos (lambda_max < 0)", f"{lam:.3g}", lam < 0))
@@ -123,13 +133,13 @@ def checks(label, rep, report, noneq, symmetric):
     if label.startswith("Lorenz"):
         lam = g("lyapunov", system="network")
         out.append(("lambda_max within 10% of 0.906", f"{lam:.3f}", abs(lam - 0.906) <= 0.1 * 0.906))
-        out.append(("D_stsp <= 2 x floor (means)", f"{ratio:.2f} x", ratio <= 2.0))
+        out.append(("D_stsp <= 2 x floor (means)", f"{ratio:.2f} x", ratio <= FLOOR_FACTOR))
         dh = g("D_H", comparison="network")
         out.append(("D_H <= 0.1", f"{dh:.3g}", dh <= 0.1))
     if label.startswith("Rossler"):
         lam, sem = g("lyapunov", system="network"), g("lyapunov_sem", system="network")
         out.append(("lambda_max > 0", f"{lam:.3f} ± {sem:.3f}", lam > 0))
-        out.append(("D_stsp <= 2 x floor (means)", f"{ratio:.2f} x", ratio <= 2.0))
+        out.append(("D_stsp <= 2 x floor (means)", f"{ratio:.2f} x", ratio <= FLOOR_FACTOR))
     if label.startswith(("Van der Pol", "Stuart")):
         for q in ("period", "amplitude"):
             t, n = g(q, system="target"), g(q, system="network")
@@ -163,6 +173,14 @@ def main():
         rows.append(cells)
         results += [(label + ", low rank", c) for c in checks(label, rep, report, noneq, False)]
         print(" | ".join(rows[-1]), flush=True)
+        if label.startswith("Van der Pol"):  # full J: the recipe, judged like the low-rank network
+            net, report = ddm.fit(sde, 128, key=key, connectivity="full", solver=ddm.Preconditioned(), progress=False)
+            net = net.replace(name="network")
+            cells, rep, report = row(label, "full", sde, net, report, float(report.attrs["fit_seconds"]), rep_kw,
+                                     sampler, jax.random.fold_in(key, 1))
+            rows.append(cells)
+            results += [(label + ", full", c) for c in checks(label, rep, report, noneq, False)]
+            print(" | ".join(rows[-1]), flush=True)
         sym_kw = {k: v for k, v in kw.items() if k in ("sampler", "noise")}
         net, report = ddm.fit(sde, 128, key=key, connectivity="symmetric", steps=args.symmetric_steps,
                               progress=False, **sym_kw)
@@ -179,7 +197,8 @@ def main():
     for r in rows:
         print("| " + " | ".join(r) + " |")
     print()
-    print(f"* nonequilibrium target. Low rank: closed form (float64 ridge); symmetric: Adam, {args.symmetric_steps} "
+    print(f"* nonequilibrium target. Low rank: closed form (float64 ridge); full: ddm.Preconditioned() (100 steps, "
+          f"warm start from the closed form), N = 128; symmetric: Adam, {args.symmetric_steps} "
           f"steps, N = 128. Every run: 8 trials, dt = 0.01, every 10th step recorded, starts jittered by 1% "
           f"(relative). D_stsp, D_H: mean over K independent (reference, floor, network) triples, K = {BOX_PAIRS} "
           f"for the box targets (runs of {200 if args.quick else 500} tau, first 50 dropped) and K = {CHAOS_PAIRS} "

@@ -13,8 +13,8 @@ import ddm_explore as ddm
 KEY = jax.random.key(0)
 
 
-def _cycle(target, key=1):
-    ds = ddm.simulate(target, t_max=60.0, dt=0.01, n_trials=1, key=jax.random.key(key), z0=[1.0, 0.0],
+def _cycle(target, key=1, t_max=60.0):
+    ds = ddm.simulate(target, t_max=t_max, dt=0.01, n_trials=1, key=jax.random.key(key), z0=[1.0, 0.0],
                       record_every=2, deterministic=True, progress=False)
     return ddm.analysis.limit_cycle(ds.z, discard=0.5), ds
 
@@ -32,26 +32,61 @@ def test_van_der_pol_low_rank_matches_drift_and_cycle(vdp, vdp_fit):
     assert 6.5 < float(cyc_tgt.period[0]) < 6.9  # the known mu = 1 period, ~6.66
 
 
+def _largest_exponent(system, t_max=200.0):
+    z0 = np.asarray(ddm.box([-3.0, -3.0], [3.0, 3.0]).sample(jax.random.key(4), 4))
+    res = ddm.analysis.lyapunov_exponent(system, key=jax.random.key(3), t_max=t_max, t_transient=50.0, dt=0.05,
+                                         n_trials=4, z0=z0)
+    return float(res.exponent_original)
+
+
 @pytest.mark.slow
-def test_symmetric_connectivity_cannot_oscillate(vdp):
-    """Fixed keys. Measured: eps_f 0.83 (bar >= 0.2), the tail's std 1.5e-4 (bar 1e-3), |z| <= 2.6 (bar 5)."""
-    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="symmetric", steps=1000, progress=False)
-    assert np.allclose(np.asarray(net.J), np.asarray(net.J).T)
-    assert float(report.eps_f) >= 0.2
-    cyc, ds = _cycle(net)
+@pytest.mark.parametrize("recipe", ["default", "lambda_inv=0"])
+def test_symmetric_connectivity_cannot_oscillate(vdp, recipe):
+    """Judged on the network as simulated (all 128 neurons, noise-free from z0 = (1, 0)) against the target
+    simulated. Fixed keys. Two fits: the default (Adam, 1000 steps, off-manifold penalty lambda_inv = 1:
+    eps_f 0.83) and the best one found, preconditioned descent with no off-manifold penalty
+    (lambda_inv = 0, 300 steps: eps_f 0.0102). The second matches the drift on the manifold: its latent
+    flow f_net (net.latent_sde(), simulated) cycles with period 6.723 against the target's 6.713 (bar 3%).
+    Neither network oscillates: no cycle in the full simulation (the lambda_inv = 0 network leaves the
+    manifold, to 655 per neuron RMS, and settles with every neuron saturated), and the largest Lyapunov
+    exponent of the full N-dimensional flow is negative (bar < -0.05; measured -0.158 and -1.00, 4 trials
+    of 200 tau)."""
+    solver = ddm.Optax(steps=1000) if recipe == "default" else ddm.Preconditioned(steps=300, lambda_inv=0.0)
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="symmetric", solver=solver, progress=False)
+    cyc, ds = _cycle(net, t_max=120.0)
     assert np.isnan(float(cyc.period[0])), "a symmetric network kept oscillating"
-    tail = ds.z.isel(time=slice(-500, None))
-    assert float(tail.std("time").max()) < 1e-3  # settled to a fixed point
-    assert float(abs(tail).max()) < 5.0  # ... inside the fitted region
+    assert _largest_exponent(net) < -0.05
+    if recipe == "lambda_inv=0":
+        assert float(report.eps_f) <= 0.02  # not a bad fit: on the manifold the drift is matched to 1%
+        cyc_latent, _ = _cycle(net.latent_sde(), t_max=120.0)
+        cyc_tgt, _ = _cycle(vdp, t_max=120.0)
+        a, b = float(cyc_latent.period[0]), float(cyc_tgt.period[0])
+        assert abs(a - b) <= 0.03 * b, (a, b)
 
 
 def test_full_connectivity_trains_with_invariance_penalty(vdp):
-    """Fixed key. Margin: eps_f 0.05 (measured 0.0027 after 300 Adam steps; the loss falls to 0.4%)."""
+    """The optax trainer's mechanics on full J (not a certificate of the network: judged in the full
+    simulation, this 300-step Adam network keeps the period, 6.68, but its cycle shrinks to amplitude 0.70
+    against the target's 2.03). Fixed key. Margin: eps_f 0.05 (measured 0.0027 after 300 Adam steps)."""
     net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", steps=300, progress=False)
     assert net.W is None and net.J.shape == (128, 128)
     assert report.loss.sizes["step"] == 300
     assert float(report.loss[-1]) < float(report.loss[0])
     assert float(report.eps_f) < 0.05
+
+
+def test_full_connectivity_network_carries_the_cycle(vdp):
+    """The recipe for full J, ddm.Preconditioned() (100 steps of preconditioned descent, warm-started from the
+    closed form), judged on the network as simulated: all 128 neurons, noise-free from z0 = (1, 0), 120 tau,
+    against the target simulated. Fixed keys. Margins 3% (measured: period 6.7147 against 6.7131, +0.02%;
+    amplitude 2.0272 against 2.0278, -0.03%; eps_f 6.3e-4). Adam, the optax default (2000 steps), reached
+    eps_f 9.1e-4 but periods +5.2%, +5.8%, +3.3% (keys 0, 1, 2) in the same simulation."""
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", solver=ddm.Preconditioned(), progress=False)
+    cyc_net, _ = _cycle(net, t_max=120.0)
+    cyc_tgt, _ = _cycle(vdp, t_max=120.0)
+    for name in ("period", "amplitude"):
+        a, b = float(cyc_net[name][0]), float(cyc_tgt[name][0])
+        assert abs(a - b) <= 0.03 * b, (name, a, b)
 
 
 def test_adam_low_rank_from_random_start_learns(vdp):

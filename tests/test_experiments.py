@@ -68,7 +68,7 @@ def test_cued_trials_and_recall_readout():
 
 @pytest.mark.parametrize("fn, kwargs, name", [
     (ddm.experiments.e1_embedding, dict(eps_f_max=-1.0), "eps_f_max"),
-    (ddm.experiments.symmetric_vs_asymmetric, dict(symmetric_eps_f_min=-0.2), "symmetric_eps_f_min"),
+    (ddm.experiments.symmetric_vs_asymmetric, dict(cycle_tolerance=1.5), "cycle_tolerance"),
     (ddm.experiments.e3_associative_memory, dict(recall_min=-1.0), "recall_min"),
     (ddm.experiments.e4_episodic_sequences, dict(reversible_ratio_max=0.5), "reversible_ratio_max"),
     (ddm.experiments.e5_decompositions, dict(ep_difference_max=-0.1), "ep_difference_max"),

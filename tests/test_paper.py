@@ -71,3 +71,14 @@ def test_every_experiment_has_a_figure():
 def test_e2_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         experiments.e2_nonequilibrium_chaos(key=KEY, **kwargs)
+
+
+@pytest.mark.slow
+def test_symmetric_vs_asymmetric_fails_with_too_few_neurons():
+    # 4 neurons cannot carry the cycle even with asymmetric J: the verdict comes from the simulated network
+    ds = experiments.symmetric_vs_asymmetric(key=KEY, n_neurons=4, steps=100, best_steps=20, lyapunov_t_max=100.0)
+    assert ds.attrs["passed"] == 0
+    assert ds.attrs["check"].startswith("asymmetric: period ratio"), ds.attrs["check"]
+    assert "(within 3%: no)" in ds.attrs["check"]
+    assert np.isfinite(float(ds.period_target))
+    assert len(paper_figures.plot_symmetric_vs_asymmetric(ds).data) == 12

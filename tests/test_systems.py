@@ -127,16 +127,17 @@ def test_limit_cycle_period_and_amplitude_within_3_percent(name):
 
 @pytest.mark.slow
 def test_symmetric_fits_fail_on_nonequilibrium_targets():
-    """Fixed keys. Measured: eps_f 0.60 (Stuart-Landau) and 0.70 (Lorenz) against the bar 0.2; the
-    largest exponent of every Lorenz trial <= -0.24 (bar < 0)."""
+    """Judged on the networks as simulated (all 128 neurons, noise-free). Fixed keys. Stuart-Landau: no cycle
+    in the full simulation (the target's own run cycles, period 12.58). Lorenz-63: no chaos, the largest
+    exponent of the full N-dimensional flow is negative in every trial (bar < 0; measured <= -0.24), where
+    the target's is 0.906. (Their eps_f, 0.60 and 0.70, are no part of the verdict.)"""
     sl = S.stuart_landau()
     net, rep = ddm.fit(sl, 128, key=KEY, connectivity="symmetric", steps=1000, progress=False)
-    assert float(rep.eps_f) >= 0.2
+    assert np.isfinite(float(_cycle(sl, [1.0, 0.0]).period[0]))
     assert np.isnan(float(_cycle(net, [1.0, 0.0]).period[0]))  # no cycle: it settles
     lz = S.lorenz63()
     sampler = _occupation(lz, key=1, t_max=500.0)
     net, rep = ddm.fit(lz, 128, key=KEY, sampler=sampler, connectivity="symmetric", steps=1000, progress=False)
-    assert float(rep.eps_f) >= 0.2
     res = A.lyapunov_exponent(net, key=KEY, t_max=500.0, t_transient=100.0, dt=0.05, n_trials=4,
                               z0=np.asarray(sampler.sample(KEY, 4)))
     assert float(res.spectrum.max()) < 0.0  # no chaos in any trial

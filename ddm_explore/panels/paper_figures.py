@@ -67,23 +67,30 @@ def plot_e2(ds) -> go.Figure:
 
 
 def plot_symmetric_vs_asymmetric(ds) -> go.Figure:
-    """Latent trajectories of the asymmetric and the symmetric (Hopfield-type) fit to Van der Pol."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[
-        f"{m}: eps_f = {float(ds.eps_f.sel(mode=m)):.3g}" for m in ds.mode.values])
-    for i, mode in enumerate(ds.mode.values, start=1):
+    """Latent trajectories of the asymmetric and the symmetric (Hopfield-type) fits to Van der Pol: each network
+    simulated in all its neurons, next to its on-manifold latent flow (what the drift fit alone promises)."""
+    modes = list(ds.mode.values)
+    fig = make_subplots(rows=1, cols=len(modes), subplot_titles=[
+        f"{m}: eps_f = {float(ds.eps_f.sel(mode=m)):.2g}" for m in modes])
+    for i, mode in enumerate(modes, start=1):
         fig.add_scatter(x=ds.z_target.sel(latent=0).values, y=ds.z_target.sel(latent=1).values, mode="lines",
                         name="target", line=dict(color=TARGET_COLOUR, dash="dot"), showlegend=i == 1, row=1, col=i)
+        zl = ds.z_latent.sel(mode=mode)
+        fig.add_scatter(x=zl.sel(latent=0).values, y=zl.sel(latent=1).values, mode="lines",
+                        name="latent flow on the manifold", line=dict(color="grey", dash="dash"), showlegend=i == 1,
+                        row=1, col=i)
         z = ds.z.sel(mode=mode)
-        fig.add_scatter(x=z.sel(latent=0).values, y=z.sel(latent=1).values, mode="lines", name="network",
-                        line=dict(color=NETWORK_COLOUR), showlegend=i == 1, row=1, col=i)
+        fig.add_scatter(x=z.sel(latent=0).values, y=z.sel(latent=1).values, mode="lines",
+                        name="network, all neurons simulated", line=dict(color=NETWORK_COLOUR), showlegend=i == 1,
+                        row=1, col=i)
         end = z.isel(time=-1).values
         fig.add_scatter(x=[end[0]], y=[end[1]], mode="markers", marker=dict(size=10, color="black"),
                         name="end point", showlegend=i == 1, row=1, col=i)
-        fig.update_xaxes(title_text="z1", row=1, col=i)
-        fig.update_yaxes(title_text="z2", row=1, col=i)
-    fig.update_layout(title="Symmetric connectivity has a Lyapunov function: no limit cycle", height=420, width=900)
+        fig.update_xaxes(title_text="z1", range=[-4, 4], row=1, col=i)
+        fig.update_yaxes(title_text="z2", range=[-4, 4], row=1, col=i)
+    fig.update_layout(title="Symmetric connectivity has a Lyapunov function: no limit cycle in the simulated network",
+                      height=420, width=400 * len(modes))
     return fig
-
 
 
 def plot_e3(ds) -> go.Figure:
