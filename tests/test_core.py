@@ -76,12 +76,13 @@ def test_full_connectivity_trains_with_invariance_penalty(vdp):
 
 
 def test_full_connectivity_network_carries_the_cycle(vdp):
-    """The recipe for full J, ddm.Preconditioned() (100 steps of preconditioned descent, warm-started from the
+    """The default for full J, ddm.Preconditioned() (100 steps of preconditioned descent, warm-started from the
     closed form), judged on the network as simulated: all 128 neurons, noise-free from z0 = (1, 0), 120 tau,
     against the target simulated. Fixed keys. Margins 3% (measured: period 6.7147 against 6.7131, +0.02%;
     amplitude 2.0272 against 2.0278, -0.03%; eps_f 6.3e-4). Adam, the optax default (2000 steps), reached
     eps_f 9.1e-4 but periods +5.2%, +5.8%, +3.3% (keys 0, 1, 2) in the same simulation."""
-    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", solver=ddm.Preconditioned(), progress=False)
+    net, report = ddm.fit(vdp, 128, key=KEY, connectivity="full", progress=False)
+    assert report.attrs["method"] == "preconditioned"
     cyc_net, _ = _cycle(net, t_max=120.0)
     cyc_tgt, _ = _cycle(vdp, t_max=120.0)
     for name in ("period", "amplitude"):

@@ -37,9 +37,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     ``ddm.ClosedForm(ridge)`` (low-rank connectivity: ridge regression of the drift on the
     network's rates in float64, the diffusion in closed form; the default for low_rank),
     ``ddm.Optax(optimizer, steps, batch_size, precondition, init, ...)`` (the whole loss by any
-    optax transformation, minibatched; the default for full and symmetric connectivity, whose
-    off-manifold drift is penalised) or ``ddm.Preconditioned(steps, init, ...)`` (full-batch
-    preconditioned gradient descent with a line search: the fast route from a random start).
+    optax transformation, minibatched; the default for symmetric connectivity) or
+    ``ddm.Preconditioned(steps, init, ...)`` (full-batch preconditioned gradient descent with a line
+    search; the default for full connectivity). Full and symmetric J have an off-manifold drift,
+    which the loss penalises.
 
     Embedding (``ddm.Embedding``): user coordinates map to internal ones by
     ``z = latent_gain * (z_user - centre) / half_width`` of the sampler's extent; M is a random

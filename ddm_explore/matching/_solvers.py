@@ -150,7 +150,10 @@ SOLVERS = (ClosedForm, Optax, Preconditioned)
 
 
 def default_solver(connectivity: str):
-    return ClosedForm() if connectivity == "low_rank" else Optax()
+    """The closed form for low rank; for full J the preconditioned route, whose network keeps the
+    target's cycle when all its neurons are simulated (README, "Method in short"); Adam for
+    symmetric J."""
+    return {"low_rank": ClosedForm, "full": Preconditioned}.get(connectivity, Optax)()
 
 
 def default_start(connectivity: str, solver) -> Start:
