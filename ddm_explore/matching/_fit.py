@@ -21,7 +21,7 @@ from ._errors import matching_errors
 from ._legacy import resolve_options
 from ._loss import combine, effective, partition
 from ._optax import preconditioner, train
-from ._private_noise import matched_loading, off_manifold_std, target_jacobians, warn_if_unmatched
+from ._private_noise import matched_loading, off_manifold_std, response_kernels, warn_if_unmatched
 from ._samplers import Sampler, box
 from ._solvers import ClosedForm, Preconditioned, WarmStart, bulk_gain, default_start
 
@@ -121,10 +121,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         net, history, interrupted = _train(solver, start, template, M, x0, data, G, sol, connectivity, (k_init, k_opt), progress)
     unmatched = induced = None
     if private_noise > 0:  # the latent loading that, with the noise the private noise induces, gives g g^T
-        A = target_jacobians(target, Z, U, np.asarray(template.scale, np.float64))
+        R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
         W_eff = np.asarray(effective(net, connectivity == "symmetric").readout_weights(), np.float64)
         gamma0, Gamma, unmatched, Q = matched_loading(data, sol["W"] if isinstance(solver, ClosedForm) else W_eff,
-                                                      A, private_noise, noise, ridge)
+                                                      R, private_noise, noise, ridge)
         net = net.replace(**_f32(dict(gamma0=gamma0, Gamma=Gamma)))
         scale = np.asarray(template.scale, np.float64)
         induced = 0.5 * Q * np.outer(scale, scale)  # D = g g^T / 2, user coordinates

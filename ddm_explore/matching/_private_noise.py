@@ -7,15 +7,19 @@ it in expectation over e is a ridge regression on the Gaussian-smoothed rates
 ``phibar_i(z) = E[phi(a_i + sigma_i xi)]`` with the extra penalty ``sum_i vbar_i W_i^2``
 (``v_i = Var[phi(a_i + sigma_i xi)]``, its mean over the samples). The fluctuation also drives z: a
 coloured latent noise of covariance ``V(z) = W^T diag(v(z)) W`` and correlation time 1, whose
-white-noise equivalent for the local linearisation ``A`` of the target drift is
-``Q = (s^2 / N) I + (I - A)^-1 V + V (I - A)^-T`` (the first term: the private noise projected on
-the manifold). The latent noise loading is matched to ``g g^T - Q``; the part of ``g g^T`` below
+white-noise equivalent is ``Q = (s^2 / N) I + R V + V R^T`` (the first term: the private noise
+projected on the manifold), R the linear response of z to the fluctuation. For a frozen local
+Jacobian A, ``R = (I - A)^-1`` (METHOD.md section 8); here R is integrated along the target's own
+flow from each point, ``R = int exp(-u) Phi_u du`` with Phi_u its tangent map, which also holds on
+limit cycles and attractors, where the frozen Jacobian leaves a neutral direction or expands. The
+latent noise loading is matched to ``g g^T`` minus the points' mean Q; the part of ``g g^T`` below
 ``Q`` cannot be matched at this N and s, and is reported.
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -26,8 +30,11 @@ from ._closed_form import diffusion_loading
 
 #: Gauss–Hermite nodes of the smoothed rates (probabilists' weight exp(-x^2 / 2))
 N_NODES = 10
-#: points whose I - A is worse conditioned than this do not enter the mean of Q
-MAX_CONDITION = 1e3
+#: the fluctuation's linear response is integrated over this many time constants, in steps of
+RESPONSE_HORIZON, RESPONSE_STEP = 8.0, 0.02
+#: the largest fraction of the points' Q left out of their mean (points the flow carries away from
+#: an unstable state, where a sampling box puts far more weight than the process does)
+TRIM = 0.1
 #: a warning is issued when more than this fraction of the target's diffusion cannot be matched
 UNMATCHED_WARNING = 0.05
 
@@ -63,29 +70,53 @@ def smoothed_rates(template, zi, sigma):
     return np.asarray(m1), np.asarray(var)
 
 
-@jax.jit
-def _jacobians(target, Z, U):
-    return jax.vmap(jax.jacfwd(lambda z, u: target.latent_drift(z, u)))(Z, U)
+@partial(jax.jit, static_argnames=("n_steps",))
+def _responses(target, Z, U, dt, *, n_steps):
+    """``int_0^H exp(-u) Phi_u(z) du`` (n, d, d) in user coordinates: the tangent map Phi_u of the
+    target's noise-free flow from each point, by RK4 with its exact linearisation, weighted by the
+    fluctuation's correlation exp(-u) (trapezoid rule)."""
+    d = Z.shape[1]
+
+    def one(z, u):
+        def rk4(x):
+            f = lambda y: target.latent_drift(y, u)  # noqa: E731
+            k1 = f(x)
+            k2 = f(x + 0.5 * dt * k1)
+            k3 = f(x + 0.5 * dt * k2)
+            k4 = f(x + dt * k3)
+            return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+        def step(carry, k):
+            x, Phi, R = carry
+            x_new, lin = jax.linearize(rk4, x)
+            Phi_new = jax.vmap(lin, in_axes=1, out_axes=1)(Phi)
+            R = R + 0.5 * dt * (jnp.exp(-k * dt) * Phi + jnp.exp(-(k + 1) * dt) * Phi_new)
+            return (x_new, Phi_new, R), None
+
+        init = (z, jnp.eye(d, dtype=z.dtype), jnp.zeros((d, d), z.dtype))
+        return jax.lax.scan(step, init, jnp.arange(n_steps, dtype=z.dtype))[0][2]
+
+    return jax.vmap(one)(Z, U)
 
 
-def target_jacobians(target, Z, U, scale) -> np.ndarray:
-    """Jacobians of the target drift (n, d, d) at the points, in internal coordinates."""
-    Jz = np.asarray(_jacobians(target, jnp.asarray(Z, jnp.float32), jnp.asarray(U, jnp.float32)), np.float64)
-    return Jz * scale[None, None, :] / scale[None, :, None]
+def response_kernels(target, Z, U, scale, *, horizon: float = RESPONSE_HORIZON, dt: float = RESPONSE_STEP) -> np.ndarray:
+    """The linear response of z to a fluctuation of correlation time 1 at the points (n, d, d),
+    internal coordinates: ``R(z) = int_0^H exp(-u) Phi_u(z) du``. For a constant Jacobian A it is
+    ``(I - A)^-1 (I - exp((A - I) H))``; along a limit cycle or an attractor the flow's own tangent
+    map replaces the frozen local Jacobian. NaN where the flow diverges."""
+    R = np.asarray(_responses(target, jnp.asarray(Z, jnp.float32), jnp.asarray(U, jnp.float32), jnp.float32(dt),
+                              n_steps=int(round(horizon / dt))), np.float64)
+    return R * scale[None, None, :] / scale[None, :, None]
 
 
-def induced_diffusion(W, var, A, s: float, N: int) -> np.ndarray:
+def induced_diffusion(W, var, R, s: float, N: int) -> np.ndarray:
     """The white-noise equivalent ``Q(z)`` (n, d, d) of the latent noise the private noise induces
-    (in ``g g^T`` units, internal coordinates): ``(s^2 / N) I + (I - A)^-1 V + V (I - A)^-T`` with
-    ``V = W^T diag(v) W``; NaN where I - A is ill-conditioned. Where A has an eigenvalue with real
-    part above 1 the linear response does not exist; the formula's (negative) value is kept there,
-    which is what matches the simulated networks (README, "The network as it runs")."""
+    (in ``g g^T`` units, internal coordinates): ``(s^2 / N) I + R V + V R^T`` with
+    ``V = W^T diag(v) W`` the fluctuation's covariance and R its linear response
+    (:func:`response_kernels`; ``(I - A)^-1`` for a constant Jacobian, METHOD.md section 8)."""
     d = W.shape[1]
     V = np.einsum("ni,nj,sn->sij", W, W, var, optimize=True)
-    IA = np.eye(d)[None] - A
-    ok = np.linalg.cond(IA) < MAX_CONDITION
-    K = np.full_like(V, np.nan)
-    K[ok] = np.linalg.solve(IA[ok], V[ok])
+    K = R @ V
     return (s**2 / N) * np.eye(d)[None] + K + np.swapaxes(K, -1, -2)
 
 
@@ -99,12 +130,14 @@ def reduced_diffusion(S, Q):
     return kept, float(np.linalg.norm(lost.reshape(len(S), -1), axis=1).sum() / norm) if norm > 0 else float("nan")
 
 
-def matched_loading(data, W, A, s: float, noise: str, ridge: float):
+def matched_loading(data, W, R, s: float, noise: str, ridge: float):
     """The latent noise loading that, with the noise the private noise induces through the readout
     W (N, d), gives the target's diffusion; returns (gamma0, Gamma, unmatched fraction, the mean
     induced Q (d, d), internal coordinates)."""
-    Q = induced_diffusion(W, data.variances, A, s, data.n_neurons)
+    Q = induced_diffusion(W, data.variances, R, s, data.n_neurons)
     good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
+    size = np.linalg.norm(np.nan_to_num(Q, nan=np.inf).reshape(len(Q), -1), axis=1)
+    good &= size <= np.quantile(size[good], 1.0 - TRIM) if good.any() else good
     Q_mean = np.mean(Q[good], axis=0) if good.any() else (s**2 / data.n_neurons) * np.eye(data.dim)
     if noise == "additive":
         S_red, lost = reduced_diffusion(data.S.mean(0)[None], Q_mean[None])
