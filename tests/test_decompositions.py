@@ -322,16 +322,18 @@ def test_irreversibility_sample_route_for_network_and_target(ring_net, ring_net_
 
     assert close(float(n.entropy_production), float(n.entropy_production_se))
     # measured: target 14.51 +- 0.59, network 14.66 +- 0.62
-    # With private noise s = 0.1 (noise-aware fit, eps_f 3.3%), 4 x longer runs: the identity with the
-    # effective latent fields gives 12.2 +- 0.5, 16% below the target (the noise-aware fit holds only
-    # approximately at N = 256, s = 0.1, METHOD.md 8), so the margin is 4 combined standard errors
-    # plus 20%; the latent equation's fields, whose noise loading the fit lowered, give 38.9 (more
-    # than twice the target's), outside that margin (6.0)
+    # With private noise s = 0.1 (noise-aware fit, eps_f 3.3%; 32% of the target's diffusion below
+    # the induced noise at N = 256), 4 x longer runs: the identity with the effective latent fields
+    # gives 16.3 +- 1.1, 12% above the target (the noise-aware fit holds only approximately at
+    # N = 256, s = 0.1, METHOD.md 8), so the margin is 4 combined standard errors plus 20%; the latent
+    # equation's fields, whose noise loading the fit lowered until it is nearly singular, give
+    # -5.1e10 (the identity uses D^-1): far outside that margin
     with pytest.warns(ddm.LatentEquationWarning, match="effective latent fields"):
         p = A.irreversibility(ring_net_private[1], "samples", **{**kw, "t_max": 80.0})
     e_p, se_p = float(p.entropy_production), float(p.entropy_production_se)
-    assert abs(e_p - e_t) < 4 * np.hypot(se_p, se_t) + 0.2 * e_t
-    assert float(p.entropy_production_latent_equation) > 2 * e_t
+    margin = 4 * np.hypot(se_p, se_t) + 0.2 * e_t
+    assert abs(e_p - e_t) < margin
+    assert abs(float(p.entropy_production_latent_equation) - e_t) > margin
 
 
 def test_grid_route_warns_when_the_latent_equation_is_not_the_network():

@@ -87,7 +87,7 @@ def test_private_noise_slider_and_switch_choose_the_network_that_runs(panel, sta
 def test_noise_aware_network_stays_close_to_the_target_where_the_plain_one_falls_apart(panel, state):
     """Ring of 4 wells, c = 0.4, N = 256, s = 0.05, the panel's 3 trials x 100 tau (seed 0), after
     10 tau. Measured (seed 0 / seed 1): spread of |z| about the ring target 0.129 / 0.131, plain
-    0.214 / 0.214, noise-aware 0.139 / 0.145; backward transitions target 0 / 0, plain 20 / 20,
+    0.214 / 0.214, noise-aware 0.121 (seed 0); backward transitions target 0 / 0, plain 20 / 20,
     noise-aware 0 / 0 (forward 6, 36, 8)."""
     tr = panel
     tr.seed.value, tr.noise.value, tr.private_noise.value = 0, True, 0.05
@@ -103,7 +103,7 @@ def test_noise_aware_network_stays_close_to_the_target_where_the_plain_one_falls
             n_back = int(ddm.analysis.transitions(z, centres, 0.45, cycle=[0, 1, 2, 3], min_transitions=0).n_backward)
             measured[who if who == "target" else ("aware" if fitted else "plain")] = (spread, n_back)
     (s_tgt, b_tgt), (s_plain, b_plain), (s_aware, b_aware) = measured["target"], measured["plain"], measured["aware"]
-    # margins: the noise-aware spread within 15% of the target's (measured 8%, 11%), the plain one
+    # margins: the noise-aware spread within 15% of the target's (measured -6%), the plain one
     # at least 40% above it (measured 66%, 63%); backward turns: the target and the noise-aware
     # network at most 2 (measured 0), the plain network at least 10 (measured 20)
     assert abs(s_aware / s_tgt - 1) <= 0.15, measured

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._estimates import LatentEquationWarning, warn_sample
 from .._threads import one_blas_thread
-from ..matching._private_noise import N_NODES, induced_diffusion, off_manifold_std, smoothed_rates
+from ..matching._private_noise import (N_NODES, induced_diffusion, mean_induced_diffusion, off_manifold_std,
+                                       response_kernels, smoothed_rates)
 from ..simulation._simulate import simulate
 from . import _fokker_planck as fp
 from .._system import check_system
@@ -285,11 +286,6 @@ class EffectiveLatentFields:
         return self.net.latent_diffusion(z) + self.D_Q
 
 
-@jax.jit
-def _drift_jacobians(fields, Z, u):
-    return jax.vmap(jax.jacfwd(lambda z: fields.latent_drift(z, u)))(Z)
-
-
 def effective_latent_fields(net, Z, u=None) -> EffectiveLatentFields:
     """:class:`EffectiveLatentFields` of a network with private noise, with ``D_Q`` averaged over the
     points Z (n, d), user coordinates (e.g. states of a simulation of the network)."""
@@ -304,11 +300,9 @@ def effective_latent_fields(net, Z, u=None) -> EffectiveLatentFields:
     scale = np.asarray(net.scale, np.float64)
     zi = (Z - np.asarray(net.centre, np.float64)) / scale
     _, var = smoothed_rates(net, zi, sigma)
-    jac = np.asarray(_drift_jacobians(eff, jnp.asarray(Z), u), np.float64)
-    A_int = jac * scale[None, None, :] / scale[None, :, None]
-    Q = induced_diffusion(np.asarray(net.readout_weights(), np.float64), np.asarray(var, np.float64), A_int, s, net.n_neurons)
-    good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
-    Q_mean = Q[good].mean(0) if good.any() else (s**2 / net.n_neurons) * np.eye(net.dim)
+    R = response_kernels(eff, Z, np.broadcast_to(np.asarray(u), (len(Z), net.input_dim)), scale)
+    Q = induced_diffusion(np.asarray(net.readout_weights(), np.float64), np.asarray(var, np.float64), R, s, net.n_neurons)
+    Q_mean, _ = mean_induced_diffusion(Q, s, net.n_neurons)
     return EffectiveLatentFields(net=net, sigma=eff.sigma,
                                  D_Q=jnp.asarray(0.5 * scale[:, None] * Q_mean * scale[None, :], jnp.float32))
 

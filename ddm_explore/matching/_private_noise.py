@@ -120,6 +120,17 @@ def induced_diffusion(W, var, R, s: float, N: int) -> np.ndarray:
     return (s**2 / N) * np.eye(d)[None] + K + np.swapaxes(K, -1, -2)
 
 
+def mean_induced_diffusion(Q, s: float, N: int):
+    """The mean of the points' Q (d, d) without the non-finite ones and the ``TRIM`` largest, and
+    the mask of the points that entered it."""
+    good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
+    if not good.any():
+        return (s**2 / N) * np.eye(Q.shape[-1]), good
+    size = np.linalg.norm(np.where(good[:, None], Q.reshape(len(Q), -1), np.inf), axis=1)
+    good &= size <= np.quantile(size[good], 1.0 - TRIM)
+    return np.mean(Q[good], axis=0), good
+
+
 def reduced_diffusion(S, Q):
     """``S - Q`` clipped to be positive semi-definite (stacks of (d, d)), and the fraction of S's
     Frobenius norm that the clipping removed (the part that cannot be matched; NaN when S = 0)."""
@@ -135,10 +146,7 @@ def matched_loading(data, W, R, s: float, noise: str, ridge: float):
     W (N, d), gives the target's diffusion; returns (gamma0, Gamma, unmatched fraction, the mean
     induced Q (d, d), internal coordinates)."""
     Q = induced_diffusion(W, data.variances, R, s, data.n_neurons)
-    good = np.all(np.isfinite(Q.reshape(len(Q), -1)), axis=1)
-    size = np.linalg.norm(np.nan_to_num(Q, nan=np.inf).reshape(len(Q), -1), axis=1)
-    good &= size <= np.quantile(size[good], 1.0 - TRIM) if good.any() else good
-    Q_mean = np.mean(Q[good], axis=0) if good.any() else (s**2 / data.n_neurons) * np.eye(data.dim)
+    Q_mean, good = mean_induced_diffusion(Q, s, data.n_neurons)
     if noise == "additive":
         S_red, lost = reduced_diffusion(data.S.mean(0)[None], Q_mean[None])
     else:
