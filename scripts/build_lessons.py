@@ -266,10 +266,10 @@ fig.update_layout(height=340, width=900, template="plotly_white", margin=dict(t=
     md("""Both networks leave the plane by the same amount (they get the same noise); what differs is
 how their latent flow answers it. The plain fit turns far too often and almost as often
 backwards as forwards: the sequence of memories dissolves into noise. The network fitted for the
-noise keeps the direction (hardly a backward turn) and the spread about the ring, but still
-turns more often than the target: its training points were spread over a whole box, most of
-them where the state never goes (Exercise 3 fixes that). More neurons help too: the readout
-spreads over more of them, so each neuron's noise counts for less.
+noise keeps the direction (hardly a backward turn), its turns and its spread about the ring
+close to the target's. Its training points were spread over a whole box, most of them where the
+state never goes: Exercise 3 trains where the state lives instead. More neurons help too: the
+readout spreads over more of them, so each neuron's noise counts for less.
 
 ### Live: move the private noise
 
