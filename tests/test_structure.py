@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ddm_explore"
 #: layer of each top-level part of the package: a module may import only from its layer or below
-LAYERS = {"_checks": 0, "_system": 0, "_threads": 0, "_progress": 0, "_estimates": 0, "sdes": 1, "network": 2,
+LAYERS = {"_checks": 0, "_system": 0, "_steps": 0, "_threads": 0, "_progress": 0, "_estimates": 0, "sdes": 1, "network": 2,
           "io": 3, "matching": 3, "simulation": 3, "inputs": 3, "analysis": 4, "experiments": 5, "panels": 6,
           "cli": 7, "__init__": 8}
 #: function-level imports, each with its reason

@@ -11,6 +11,7 @@ import xarray as xr
 
 from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
+from .._steps import euler_step, rk4_step
 from .._system import check_system
 from ..simulation._simulate import check_stable_dt
 
@@ -18,17 +19,8 @@ SCHEMES = ("rk4", "euler")
 
 
 def _stepper(f, dt, scheme):
-    if scheme == "euler":
-        return lambda x: x + dt * f(x)
-
-    def rk4(x):
-        k1 = f(x)
-        k2 = f(x + 0.5 * dt * k1)
-        k3 = f(x + 0.5 * dt * k2)
-        k4 = f(x + dt * k3)
-        return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-
-    return rk4
+    step = euler_step if scheme == "euler" else rk4_step
+    return lambda x: step(f, x, dt)
 
 
 @partial(jax.jit, static_argnames=("n_blocks", "renorm_every", "scheme"))

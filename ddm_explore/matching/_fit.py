@@ -122,9 +122,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     unmatched = induced = None
     if private_noise > 0:  # the latent loading that, with the noise the private noise induces, gives g g^T
         R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
-        W_eff = np.asarray(effective(net, connectivity == "symmetric").readout_weights(), np.float64)
-        gamma0, Gamma, unmatched, Q = matched_loading(data, sol["W"] if isinstance(solver, ClosedForm) else W_eff,
-                                                      R, private_noise, noise, ridge)
+        # the readout the fluctuation enters through: the closed form's float64 W, or the trained
+        # network's (its J is already the symmetrised one for symmetric connectivity)
+        W = sol["W"] if isinstance(solver, ClosedForm) else np.asarray(net.readout_weights(), np.float64)
+        gamma0, Gamma, unmatched, Q = matched_loading(data, W, R, private_noise, noise, ridge)
         net = net.replace(**_f32(dict(gamma0=gamma0, Gamma=Gamma)))
         scale = np.asarray(template.scale, np.float64)
         induced = 0.5 * Q * np.outer(scale, scale)  # D = g g^T / 2, user coordinates

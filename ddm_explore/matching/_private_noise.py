@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._estimates import PrivateNoiseWarning
+from .._steps import rk4_step
 from ._closed_form import diffusion_loading
 
 #: Gauss–Hermite nodes of the smoothed rates (probabilists' weight exp(-x^2 / 2))
@@ -79,12 +80,7 @@ def _responses(target, Z, U, dt, *, n_steps):
 
     def one(z, u):
         def rk4(x):
-            f = lambda y: target.latent_drift(y, u)  # noqa: E731
-            k1 = f(x)
-            k2 = f(x + 0.5 * dt * k1)
-            k3 = f(x + 0.5 * dt * k2)
-            k4 = f(x + dt * k3)
-            return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            return rk4_step(lambda y: target.latent_drift(y, u), x, dt)
 
         def step(carry, k):
             x, Phi, R = carry
