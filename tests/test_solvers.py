@@ -48,6 +48,7 @@ def test_low_rank_optax_keeps_the_manifold_invariant():
     (lambda: ddm.ClosedForm(ridge=-1.0), r"`ridge` must be >= 0, got -1.0"),
     (lambda: ddm.Optax(steps=0), r"`steps` must be >= 1"),
     (lambda: ddm.Optax(precondition="yes"), r"`precondition` must be True or False"),
+    (lambda: ddm.Preconditioned(precondition=1), r"`precondition` must be True or False, got 1"),
     (lambda: ddm.Optax(init="random"), r"`init` must be ddm.WarmStart"),
     (lambda: ddm.Preconditioned(lambda_inv=-2.0), r"`lambda_inv` must be >= 0"),
     (lambda: ddm.WarmStart(bulk=float("nan")), r"`bulk` must be finite"),

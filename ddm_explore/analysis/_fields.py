@@ -24,6 +24,8 @@ def check_input(target, u) -> np.ndarray:
 
 @partial(jax.jit, static_argnames=("derivatives",))
 def _fields(system, Z, u, *, derivatives):
+    # one point at a time under vmap, although the calls are batched: the same arithmetic for
+    # every system as the one-point evaluations that the grid's values were checked against
     f = jax.vmap(lambda z: system.latent_drift(z, u))(Z)
     D = jax.vmap(system.latent_diffusion)(Z)
     dD = jax.vmap(jax.jacfwd(system.latent_diffusion))(Z) if derivatives else jnp.zeros(D.shape + (Z.shape[-1],))

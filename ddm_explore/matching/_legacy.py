@@ -6,7 +6,6 @@ from __future__ import annotations
 import optax
 
 from .._checks import _show, check_choice, check_positive
-from ._optax import line_search_gd
 from ._solvers import SOLVERS, ClosedForm, Embedding, Optax, Preconditioned, RandomStart, WarmStart, default_solver
 
 METHODS = ("lstsq", "adam", "preconditioned")
@@ -66,10 +65,8 @@ def _solver_from_keywords(connectivity, *, method=None, ridge=1e-9, optimizer=No
     start = WarmStart(ridge=ridge, bulk=init_gain) if init == "lstsq" else RandomStart(bulk=init_gain)
     weights = dict(lambda_D=lambda_D, lambda_inv=lambda_inv, l2=l2)
     if method == "preconditioned":
-        if precondition is False:  # the line search on raw gradients, as before
-            return Optax(optimizer=line_search_gd(), steps=100 if steps is None else steps, batch_size=2**62,
-                         precondition=False, init=start, **weights)
-        return Preconditioned(steps=100 if steps is None else steps, init=start, **weights)
+        return Preconditioned(steps=100 if steps is None else steps, init=start, precondition=precondition is not False,
+                              **weights)
     if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"`optimizer` must be an optax transformation such as optax.adam(1e-3), got {type(optimizer).__name__}")
     return Optax(optimizer=optimizer, steps=2000 if steps is None else steps, batch_size=batch_size,

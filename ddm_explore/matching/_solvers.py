@@ -120,20 +120,23 @@ class Optax:
 class Preconditioned:
     """Full-batch gradient descent on the preconditioned gradients (see :class:`Optax`) with a zoom
     line search (``optax.sgd(1)`` chained with ``optax.scale_by_zoom_linesearch``): the fast route
-    from a random start, for every connectivity."""
+    from a random start, for every connectivity. ``precondition=False`` runs the same line search
+    on the raw gradients (to see what the preconditioner does)."""
 
     steps: int = 100
     init: Optional[Start] = None
     lambda_D: float = 1.0
     lambda_inv: float = 1.0
     l2: float = 0.0
+    precondition: bool = True
 
     full_batch = True
-    precondition = True
     optimizer = None
 
     def __post_init__(self):
         object.__setattr__(self, "steps", check_int("steps", self.steps))
+        if not isinstance(self.precondition, (bool, np.bool_)):
+            raise ValueError(f"`precondition` must be True or False, got {self.precondition!r}")
         _check_start(self.init)
         _check_weights(self)
 
