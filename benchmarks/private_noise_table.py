@@ -97,10 +97,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 1024])
     p.add_argument("--noise", type=float, nargs="+", default=[0.01, 0.03, 0.1])
-    p.add_argument("--target-keys", type=int, default=4)
+    p.add_argument("--target-keys", type=int, default=8)
+    p.add_argument("--variance-penalty", default=None, type=lambda v: v if v == "auto" else float(v),
+                   help="weight of the fluctuation's variance in the noise-aware regression (default: ddm.PrivateNoise's)")
     p.add_argument("--only", nargs="*", default=None, help="targets whose name starts with one of these")
     args = p.parse_args()
     print(device_line())
+    print(f"noise-aware fits: {ddm.PrivateNoise(0.0) if args.variance_penalty is None else ddm.PrivateNoise(0.0, args.variance_penalty)}")
     warnings.simplefilter("ignore", ddm.SampleSizeWarning)
     rows, smallest = [], []
     for label, (make, stats) in TARGETS.items():
@@ -121,19 +124,20 @@ def main():
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ddm.PrivateNoiseWarning)
-                    aware, rep = ddm.fit(sde, N, key=jax.random.key(0), sampler=sampler, private_noise=s, progress=False)
+                    noise = ddm.PrivateNoise(s) if args.variance_penalty is None else ddm.PrivateNoise(s, args.variance_penalty)
+                    aware, rep = ddm.fit(sde, N, key=jax.random.key(0), sampler=sampler, private_noise=noise, progress=False)
                 fit_s = time.perf_counter() - t0
                 v_plain = run(plain.replace(private_noise=jnp.float32(s)), stats, jax.random.key(1))
                 v_aware = run(aware, stats, jax.random.key(1))
                 ok_p, ok_a = holds(v_plain, target, args.target_keys), holds(v_aware, target, args.target_keys)
                 if ok_a:
                     best.setdefault(s, N)
-                rows.append([label, f"{N}", f"{s:g}", f"{float(rep.eps_f):.2g} / {float(rep.unmatched_diffusion):.2g}",
+                rows.append([label, f"{N}", f"{s:g}", f"{float(rep.eps_f):.2g} / {float(rep.unmatched_diffusion):.2g} / {rep.attrs['variance_penalty']:g}",
                              f"{fmt_stats(v_plain)} ({'holds' if ok_p else 'off'})",
                              f"{fmt_stats(v_aware)} ({'holds' if ok_a else 'off'})", f"{fit_s:.1f}", ""])
         smallest.append([label] + [str(best.get(s, f"> {max(args.sizes)}")) for s in args.noise])
     print_table("Private noise: plain vs noise-aware networks, simulated in all neurons",
-                ["target", "N", "s", "aware eps_f / unmatched", "plain network", "noise-aware network", "fit s", ""],
+                ["target", "N", "s", "aware eps_f / unmatched / lambda", "plain network", "noise-aware network", "fit s", ""],
                 rows, note=f"target rows: mean ± sd over {args.target_keys} independent target runs "
                            f"({RUN['n_trials']} trials x {RUN['t_max']:g} tau; Lorenz {LORENZ_RUN['n_trials']} x {LORENZ_RUN['t_max']:g}); "
                            f"holds: every statistic within mean ± 2 sd sqrt(1 + 1/K), D_stsp at most twice the floor")

@@ -13,6 +13,7 @@ from .matching import ClosedForm as ClosedForm
 from .matching import Embedding as Embedding
 from .matching import Optax as Optax
 from .matching import Preconditioned as Preconditioned
+from .matching import PrivateNoise as PrivateNoise
 from .matching import RandomStart as RandomStart
 from .matching import WarmStart as WarmStart
 from .matching import box as box

@@ -3,6 +3,7 @@
 from ._errors import matching_errors as matching_errors
 from ._fit import fit as fit
 from ._loss import matching_loss as matching_loss
+from ._private_noise import PrivateNoise as PrivateNoise
 from ._samplers import Sampler as Sampler
 from ._samplers import box as box
 from ._samplers import gaussian as gaussian

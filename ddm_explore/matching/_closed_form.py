@@ -68,9 +68,10 @@ def closed_form(data, G, *, ridge: float, noise: str) -> dict:
     """Readout, latent bias and input weights, and the noise loading that minimise the matching
     loss for a low-rank network with the embedding of ``data``; internal coordinates. With
     private noise (``data.variances``), the rates are the smoothed ones and their variance is a
-    penalty on the readout: the expected loss over the off-manifold fluctuation."""
+    penalty on the readout (weighted by ``data.variance_penalty``; 1: the expected loss over the
+    off-manifold fluctuation)."""
     n, N, k = data.n, data.n_neurons, data.input_dim
-    penalty = None if data.variances is None else data.variances.mean(0)
+    penalty = data.readout_penalty()
     beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N, penalty)
     out = dict(W=beta[:N], B_lat=beta[N:N + k].T, b_lat=beta[N + k], mse_f=mse_f)
     out["gamma0"], out["Gamma"] = diffusion_loading(data, data.S, ridge=ridge, noise=noise)

@@ -25,6 +25,7 @@ class TrainingData:
     S: np.ndarray
     rates: np.ndarray
     variances: np.ndarray | None = None
+    variance_penalty: float = 1.0
 
     @property
     def n(self) -> int:
@@ -41,6 +42,11 @@ class TrainingData:
     @property
     def n_neurons(self) -> int:
         return self.rates.shape[1]
+
+    def readout_penalty(self):
+        """Per-neuron weight of the readout penalty (N,): the mean variance of the smoothed rates
+        times ``variance_penalty`` (None without private noise)."""
+        return None if self.variances is None else self.variance_penalty * self.variances.mean(0)
 
     def as_batch(self) -> dict:
         """The points as float32 device arrays, the batch of :func:`matching_loss`."""
@@ -81,10 +87,11 @@ def _rates(template, zi):
     return template.manifold_rates(zi)
 
 
-def training_data(target, template, Z, U, sigma=None) -> TrainingData:
+def training_data(target, template, Z, U, sigma=None, variance_penalty: float = 1.0) -> TrainingData:
     """The target at the points Z (n, d) with inputs U, in the internal coordinates of the network
     ``template`` (its embedding, centre and scale), with the template's own float32 rates; with
-    ``sigma`` (N,), the off-manifold standard deviations of private noise, the smoothed rates."""
+    ``sigma`` (N,), the off-manifold standard deviations of private noise, the smoothed rates
+    (and ``variance_penalty``, the weight of their variance as a readout penalty)."""
     F, S = evaluate_target(target, Z, U)
     centre, scale = np.asarray(template.centre, np.float64), np.asarray(template.scale, np.float64)
     zi = (np.asarray(Z, np.float64) - centre) / scale
@@ -93,4 +100,4 @@ def training_data(target, template, Z, U, sigma=None) -> TrainingData:
     else:
         rates, variances = smoothed_rates(template, zi, sigma)
     return TrainingData(z=zi, U=np.asarray(U, np.float64), F=F / scale, S=S / np.outer(scale, scale), rates=rates,
-                        variances=variances)
+                        variances=variances, variance_penalty=float(variance_penalty))

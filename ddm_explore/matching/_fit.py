@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import xarray as xr
 
-from .._checks import check_choice, check_int, check_key, check_positive
+from .._checks import check_choice, check_int, check_key
 from .._system import check_sde
 from .._threads import one_blas_thread
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
@@ -21,7 +21,7 @@ from ._errors import matching_errors
 from ._legacy import resolve_options
 from ._loss import combine, effective, partition
 from ._optax import preconditioner, train
-from ._private_noise import matched_loading, off_manifold_std, response_kernels, warn_if_unmatched
+from ._private_noise import as_private_noise, choose_variance_penalty, matched_loading, off_manifold_std, response_kernels, warn_if_unmatched
 from ._samplers import Sampler, box
 from ._solvers import ClosedForm, Preconditioned, WarmStart, bulk_gain, default_start
 
@@ -29,7 +29,7 @@ from ._solvers import ClosedForm, Preconditioned, WarmStart, bulk_gain, default_
 @one_blas_thread  # the float64 closed form: see ddm_explore/_threads.py
 def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", noise: str = "additive",
         solver=None, sampler: Sampler | None = None, embedding=None, n_samples: int | None = None,
-        n_test: int = 2048, private_noise: float = 0.0, progress: bool = True, **legacy):
+        n_test: int = 2048, private_noise=0.0, progress: bool = True, **legacy):
     """Train a rate network so that its latent drift and diffusion match a target SDE.
 
     Minimises the drift–diffusion matching loss (METHOD.md section 3) over points drawn from a
@@ -65,8 +65,11 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         ``latent_gain``, ``offset_scale`` and the rate ``nonlinearity``.
     n_samples, n_test : int
         Training and held-out points (default n_samples = max(4096, 8 N)).
-    private_noise : float
-        Standard deviation of independent per-neuron noise added in simulations.
+    private_noise : float or PrivateNoise
+        Standard deviation s of independent per-neuron noise in the simulations the network is for
+        (METHOD.md section 8); ``ddm.PrivateNoise(s, variance_penalty=)`` sets the weight of the
+        fluctuation's variance in the drift regression (default "auto": the smallest of 0.03, 0.1,
+        0.3, 1 whose induced noise leaves at most 1% of the target's diffusion unmatched).
     progress : bool
         Show a progress bar for the optax routes.
     **legacy
@@ -102,7 +105,8 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     solver, embedding = resolve_options(connectivity, solver, embedding, legacy)
     n_samples = check_int("n_samples", n_samples if n_samples is not None else max(4096, 8 * N), minimum=2)
     n_test = check_int("n_test", n_test, minimum=2)
-    private_noise = check_positive("private_noise", private_noise, allow_zero=True)
+    noise_model = as_private_noise(private_noise)
+    private_noise = noise_model.level
     sampler = _check_sampler(sampler, target)
 
     t_start = time.perf_counter()
@@ -113,6 +117,9 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     G = design_gram(data)
     start = None if isinstance(solver, ClosedForm) else default_start(connectivity, solver)
     ridge = solver.ridge if isinstance(solver, ClosedForm) else getattr(start, "ridge", 1e-9)
+    if private_noise > 0:  # the fluctuation's linear response, and the weight of its variance in the regression
+        R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
+        data = choose_variance_penalty(data, G, R, noise_model, ridge=ridge, noise=noise)
     sol = closed_form(data, G, ridge=ridge, noise=noise)
     if isinstance(solver, ClosedForm):
         net = template.replace(**_f32(_low_rank_fields(sol, M, x0)))
@@ -121,7 +128,6 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         net, history, interrupted = _train(solver, start, template, M, x0, data, G, sol, connectivity, (k_init, k_opt), progress)
     unmatched = induced = None
     if private_noise > 0:  # the latent loading that, with the noise the private noise induces, gives g g^T
-        R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
         # the readout the fluctuation enters through: the closed form's float64 W, or the trained
         # network's (its J is already the symmetrised one for symmetric connectivity)
         W = sol["W"] if isinstance(solver, ClosedForm) else np.asarray(net.readout_weights(), np.float64)
@@ -138,7 +144,9 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
                  input_dim=target.input_dim, connectivity=connectivity, noise=noise, sampler=sampler.describe(),
                  n_samples=n_samples, n_test=n_test, fit_seconds=fit_seconds, interrupted=int(interrupted),
                  **_solver_attrs(solver), latent_gain=embedding.latent_gain, offset_scale=embedding.offset_scale,
-                 nonlinearity=embedding.nonlinearity, private_noise=private_noise)
+                 nonlinearity=embedding.nonlinearity, private_noise=private_noise,
+                 **(dict(variance_penalty=data.variance_penalty, variance_penalty_rule=str(noise_model.variance_penalty))
+                    if private_noise > 0 else {}))
     report = _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
     if private_noise > 0:
         report["unmatched_diffusion"] = ((), unmatched, dict(
@@ -205,7 +213,7 @@ def _train(solver, start, template, M, x0, data, G, sol, connectivity, keys, pro
     s_D2 = float(np.mean(np.sum(data.S**2, (-1, -2))))
     weights = dict(s_f2=float(np.mean(np.sum(data.F**2, -1))) or 1.0, s_D2=s_D2 or 1.0,
                    lambda_D=solver.lambda_D if s_D2 > 0 else 0.0, lambda_inv=solver.lambda_inv, l2=solver.l2,
-                   vbar=np.zeros(data.n_neurons) if data.variances is None else data.variances.mean(0))
+                   vbar=np.zeros(data.n_neurons) if data.variances is None else data.readout_penalty())
     P = preconditioner(G, M.shape[0], data.n, data.U, data.S, weights, connectivity) if solver.precondition else None
     batch_size = data.n if solver.full_batch else min(solver.batch_size, data.n)
     best, history, interrupted = train(trainable, frozen, data.as_batch(), solver.transformation(isinstance(start, WarmStart)),
