@@ -11,7 +11,10 @@ independent target run), which puts the fit's accuracy where the system lives.
 Statistics: 4-well ring (c = 0.4): forward and backward transitions; Van der Pol and Stuart–Landau:
 cycle period and amplitude; OU (w = 1): the stationary covariance entries; Lorenz-63 (T = 10, no
 noise of its own): the state-space divergence D_stsp to one reference target run, whose spread over
-the target's own runs is the floor.
+the target's own runs is the floor, and the largest Lyapunov exponent (per tau) of the system as it
+runs (``lyapunov_exponent(..., noise=True)``: the network with its private noise in all N neurons),
+which holds within two standard errors (the estimate's over 8 trials, combined with the target
+estimates' sd).
 
     JAX_PLATFORMS=cpu python benchmarks/private_noise_table.py              # N = 256, 1024
     JAX_PLATFORMS=cpu python benchmarks/private_noise_table.py --sizes 256 1024 4096
@@ -51,13 +54,21 @@ def covariance_stats(ds):
 
 
 class Divergence:
-    """D_stsp of a run to one fixed reference run of the target (the floor: the target's own runs)."""
+    """D_stsp of a run to one fixed reference run of the target (the floor: the target's own runs),
+    and the largest Lyapunov exponent of the system as it runs (``noise=True``: a network with its
+    private noise in all N neurons), started on the reference's last states."""
 
     def __init__(self, sde, run_kw):
         self.ref = ddm.simulate(sde, key=jax.random.key(99), progress=False, **run_kw).z.sel(time=slice(100.0, None))
 
     def __call__(self, ds):
         return {"D_stsp": float(A.state_space_divergence(ds.z.sel(time=slice(100.0, None)), self.ref))}
+
+    def exponent(self, system, key):
+        """(exponent per tau, its standard error over 8 trials of 300 tau)."""
+        ly = A.lyapunov_exponent(system, key=key, t_max=300.0, t_transient=20.0, dt=0.01, n_trials=8, scheme="euler",
+                                 z0=self.ref.isel(time=-1).values, noise=True)
+        return float(ly.exponent), float(ly.exponent_sem)
 
 
 LORENZ_RUN = dict(t_max=600.0, dt=0.01, n_trials=8, record_every=10)
@@ -82,15 +93,23 @@ def spread(sde, stats, keys):
 
 
 def holds(values, target, n_keys) -> bool:
-    if "D_stsp" in values:  # a divergence: at most twice the floor
-        return values["D_stsp"] <= 2 * target["D_stsp"][0]
+    if "D_stsp" in values:  # a divergence: at most twice the floor; the exponent within 2 standard errors
+        (lam, sem), (lam_t, sd_t) = values["exponent"], target["exponent"]
+        return values["D_stsp"] <= 2 * target["D_stsp"][0] and abs(lam - lam_t) <= 2 * np.hypot(sem, sd_t)
     return all(abs(values[n] - m) <= 2 * sd * np.sqrt(1 + 1 / n_keys) + 1e-12 for n, (m, sd) in target.items())
 
 
 def fmt_stats(values, target=None) -> str:
     if target is not None:
         return ", ".join(f"{target[n][0]:.4g} ± {target[n][1]:.2g}" for n in values)
-    return ", ".join(f"{v:.4g}" for v in values.values())
+    return ", ".join(f"{v[0]:.4g} ± {v[1]:.2g}" if isinstance(v, tuple) else f"{v:.4g}" for v in values.values())
+
+
+def with_exponent(values, stats, system, key):
+    """Adds the exponent of the system as it runs (Lorenz rows)."""
+    if isinstance(stats, Divergence):
+        values = dict(values, exponent=stats.exponent(system, key))
+    return values
 
 
 def main():
@@ -112,6 +131,9 @@ def main():
         sde = make()
         stats = Divergence(sde, LORENZ_RUN) if stats == "divergence" else stats
         target = spread(sde, stats, range(100, 100 + args.target_keys))
+        if isinstance(stats, Divergence):  # the target's exponent: mean and sd over independent estimates
+            lams = [stats.exponent(sde, jax.random.key(k))[0] for k in range(100, 100 + args.target_keys)]
+            target["exponent"] = (float(np.mean(lams)), float(np.std(lams, ddof=1)))
         occ_kw = LORENZ_RUN if isinstance(stats, Divergence) else RUN
         occ = ddm.simulate(sde, key=jax.random.key(7), progress=False, **occ_kw)
         sampler = ddm.occupation(occ.z.sel(time=slice(100.0 if isinstance(stats, Divergence) else 20.0, None)))
@@ -127,8 +149,9 @@ def main():
                     noise = ddm.PrivateNoise(s) if args.variance_penalty is None else ddm.PrivateNoise(s, args.variance_penalty)
                     aware, rep = ddm.fit(sde, N, key=jax.random.key(0), sampler=sampler, private_noise=noise, progress=False)
                 fit_s = time.perf_counter() - t0
-                v_plain = run(plain.replace(private_noise=jnp.float32(s)), stats, jax.random.key(1))
-                v_aware = run(aware, stats, jax.random.key(1))
+                plain_s = plain.replace(private_noise=jnp.float32(s))
+                v_plain = with_exponent(run(plain_s, stats, jax.random.key(1)), stats, plain_s, jax.random.key(1))
+                v_aware = with_exponent(run(aware, stats, jax.random.key(1)), stats, aware, jax.random.key(1))
                 ok_p, ok_a = holds(v_plain, target, args.target_keys), holds(v_aware, target, args.target_keys)
                 if ok_a:
                     best.setdefault(s, N)

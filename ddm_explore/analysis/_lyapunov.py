@@ -23,36 +23,58 @@ def _stepper(f, dt, scheme):
     return lambda x: step(f, x, dt)
 
 
-@partial(jax.jit, static_argnames=("n_blocks", "renorm_every", "scheme"))
-def _tangent_run(system, X, V, dt, *, n_blocks, renorm_every, scheme):
+def _noisy_stepper(system, u, dt):
+    """The Euler–Maruyama step of the system with its own noise, ``x -> x + f dt + Sigma(x) dW
+    + s dB`` for given standard normals (latent xi (d,), private eta (n,)): a random map whose
+    Jacobian (at fixed noise) carries the tangent vectors."""
+    sqdt = jnp.sqrt(dt)
+
+    def step(x, xi, eta):
+        y = x + dt * system.state_drift(x[None], u[None])[0] + system.state_noise(x[None], sqdt * xi[None])[0]
+        return y + system.private_noise * sqdt * eta
+
+    return step
+
+
+@partial(jax.jit, static_argnames=("n_blocks", "renorm_every", "scheme", "noise"))
+def _tangent_run(system, X, V, dt, key, *, n_blocks, renorm_every, scheme, noise=False):
     """Advance states X (trials, n) and tangent frames V (trials, k, n) by n_blocks * renorm_every
     steps, re-orthonormalising (QR) after every block; return the final X, V and the log growth
-    factors log|diag R| of every block (n_blocks, trials, k)."""
+    factors log|diag R| of every block (n_blocks, trials, k). With ``noise`` the state takes
+    Euler–Maruyama steps with the system's own noise (drawn from ``key``)."""
     u = jnp.zeros((system.input_dim,), jnp.float32)
     step = _stepper(lambda x: system.state_drift(x[None], u[None])[0], dt, scheme)
+    noisy = _noisy_stepper(system, u, dt)
+    m = system.noise_dim
 
-    def one_trial(x, V):
-        def inner(carry, _):
+    def one_trial(x, V, k):
+        def inner(carry, i):
             x, V = carry
-            y, lin = jax.linearize(step, x)
+            if noise:
+                kx = jax.random.fold_in(k, i)
+                xi, eta = jax.random.normal(kx, (m,)), jax.random.normal(jax.random.fold_in(kx, 1), x.shape)
+                y, lin = jax.linearize(lambda x_: noisy(x_, xi, eta), x)
+            else:
+                y, lin = jax.linearize(step, x)
             return (y, jax.vmap(lin)(V)), None
 
-        def block(carry, _):
-            (x, V), _ = jax.lax.scan(inner, carry, None, length=renorm_every)
+        def block(carry, b):
+            (x, V), _ = jax.lax.scan(inner, carry, b * renorm_every + jnp.arange(renorm_every))
             Q, R = jnp.linalg.qr(V.T)  # columns of V.T are the tangent vectors
             return (x, Q.T), jnp.log(jnp.abs(jnp.diagonal(R)))
 
-        (x, V), logs = jax.lax.scan(block, (x, V), None, length=n_blocks)
+        (x, V), logs = jax.lax.scan(block, (x, V), jnp.arange(n_blocks))
         return x, V, logs
 
-    X, V, logs = jax.vmap(one_trial)(X, V)
+    X, V, logs = jax.vmap(one_trial)(X, V, jax.random.split(key, X.shape[0]))
     return X, V, jnp.swapaxes(logs, 0, 1)
 
 
 def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float = 100.0, dt: float = 0.01,
                       n_trials: int = 4, n_exponents: int = 1, renorm_every: int = 10, scheme: str = "rk4",
-                      z0=None, time_scale: float | None = None) -> xr.Dataset:
-    """Largest Lyapunov exponent(s) of the noise-free flow of a target SDE or a network.
+                      z0=None, time_scale: float | None = None, noise: bool = False) -> xr.Dataset:
+    """Largest Lyapunov exponent(s) of the noise-free flow of a target SDE or a network (or, with
+    ``noise=True``, of the system as it runs with its own noise).
 
     Standard tangent-space method: the state is integrated with a fixed-step RK4 (or Euler) map
     ``x -> step(x)`` and ``n_exponents`` tangent vectors are carried by its exact Jacobian (JAX
@@ -79,6 +101,12 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     scheme : {"rk4", "euler"}
     z0 : (d,) or (n_trials, d), optional
         Starting points in latent (user) coordinates instead of random ones.
+    noise : bool
+        False (default): the noise-free flow. True: the state takes Euler–Maruyama steps with the
+        system's own noise (an SDE's diffusion; a network's latent noise loading and its private
+        noise in all N neurons) and the tangent vectors are carried by the Jacobian of that random
+        step at the drawn noise: the top exponent of the random dynamical system, the exponent of
+        the network that runs (``scheme`` must be "euler"; the noise comes from ``key``).
     time_scale : float, optional
         Simulation time per original time unit of the target (``lorenz63(time_scale=T)``):
         ``exponent_original = exponent * time_scale``. Default: ``target.params["time_scale"]``
@@ -108,6 +136,10 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     n_trials = check_int("n_trials", n_trials)
     renorm_every = check_int("renorm_every", renorm_every)
     check_choice("scheme", scheme, SCHEMES)
+    if not isinstance(noise, (bool, np.bool_)):
+        raise ValueError(f"`noise` must be True or False, got {noise!r}")
+    if noise and scheme != "euler":
+        raise ValueError(f"`noise=True` integrates with Euler–Maruyama steps: pass scheme=\"euler\", got scheme={scheme!r}")
     width = target.state_dim
     n_exponents = check_int("n_exponents", n_exponents)
     if n_exponents > width:
@@ -123,6 +155,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     check_stable_dt(target, dt)
 
     k_z, k_v = jax.random.split(key)
+    k_w = jax.random.fold_in(key, 0x6E6F6973)  # the noise of noise=True (k_z, k_v as without it)
     d = target.dim
     lo, hi = (np.asarray(a, np.float32) for a in target.region)
     if z0 is None:
@@ -135,12 +168,11 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     X = target.initial_state(z0)
     V = jax.random.normal(k_v, (n_trials, width, n_exponents))
     V = jnp.swapaxes(jnp.linalg.qr(V)[0], 1, 2)  # (trials, k, width), orthonormal rows
-    kw = dict(renorm_every=renorm_every, scheme=scheme)
-    params = target
+    kw = dict(renorm_every=renorm_every, scheme=scheme, noise=bool(noise))
     dt32 = jnp.float32(dt)
     if n_transient:
-        X, V, _ = _tangent_run(params, X, V, dt32, n_blocks=n_transient, **kw)
-    X, V, logs = _tangent_run(params, X, V, dt32, n_blocks=n_blocks, **kw)
+        X, V, _ = _tangent_run(target, X, V, dt32, jax.random.fold_in(k_w, 0), n_blocks=n_transient, **kw)
+    X, V, logs = _tangent_run(target, X, V, dt32, jax.random.fold_in(k_w, 1), n_blocks=n_blocks, **kw)
     logs = np.asarray(logs, np.float64)
     if not np.all(np.isfinite(logs)) or not np.all(np.isfinite(np.asarray(X))):
         raise FloatingPointError("the flow diverged while estimating Lyapunov exponents: use a smaller `dt` or "
@@ -156,7 +188,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
                     f"({largest.mean():.3g}): use a longer t_max or more trials")
     attrs = dict(**target.describe(),
                  t_max=n_blocks * block_t, t_transient=n_transient * block_t, dt=dt, n_trials=n_trials,
-                 renorm_every=renorm_every, scheme=scheme, state_dim=width, time_scale=time_scale,
+                 renorm_every=renorm_every, scheme=scheme, state_dim=width, time_scale=time_scale, with_noise=int(bool(noise)),
                  method="tangent space, QR re-orthonormalisation")
     return xr.Dataset(
         dict(spectrum=(("trial", "rank"), spectrum, dict(units=units, long_name="Lyapunov exponents per trial")),
