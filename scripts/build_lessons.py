@@ -266,9 +266,11 @@ fig.update_layout(height=340, width=900, template="plotly_white", margin=dict(t=
     md("""Both networks leave the plane by the same amount (they get the same noise); what differs is
 how their latent flow answers it. The plain fit turns far too often and almost as often
 backwards as forwards: the sequence of memories dissolves into noise. The network fitted for the
-noise keeps the direction (hardly a backward turn), its turns and its spread about the ring
-close to the target's. Its training points were spread over a whole box, most of them where the
-state never goes: Exercise 3 trains where the state lives instead. More neurons help too: the
+noise keeps the direction (no backward turn) and turns about as often as the target (a count of
+about 18 turns scatters by about 4 from one run to the next), but its spread about the ring is
+smaller than the target's: its training points were spread over a whole box, most of them where
+the state never goes, and it lowered its own latent noise by the private noise's average effect
+over that box. Exercise 3 trains where the state lives instead. More neurons help too: the
 readout spreads over more of them, so each neuron's noise counts for less.
 
 ### Live: move the private noise
@@ -325,7 +327,7 @@ print(f"{'target':36s}: {summary(runs['target'])}")
 print(f"{'occupation, plain fit, run with s':36s}: {summary(ring_run(plain_occ.replace(private_noise=jnp.float32(s))))}")
 print(f"{'occupation, fitted for noise s':36s}: {summary(ring_run(aware_occ))}")
 print("Both matter: training where the state lives removes the backward turns, and fitting for the noise")
-print("as well brings the forward turns down to the target's.")""",
+print("as well brings the forward turns closer to the target's (counts this size scatter by about 4-5).")""",
                starter="""target_run = ddm.simulate(ring, t_max=200.0, dt=0.01, n_trials=16, z0=wells[np.arange(16) % 4],
                           key=jax.random.key(7), record_every=20, progress=False)
 # fit `plain_occ` (no private noise) and `aware_occ` (private_noise=s), both with
