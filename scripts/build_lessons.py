@@ -266,9 +266,9 @@ fig.update_layout(height=340, width=900, template="plotly_white", margin=dict(t=
     md("""Both networks leave the plane by the same amount (they get the same noise); what differs is
 how their latent flow answers it. The plain fit turns far too often and almost as often
 backwards as forwards: the sequence of memories dissolves into noise. The network fitted for the
-noise keeps the direction (no backward turn) and turns about as often as the target (a count of
-about 18 turns scatters by about 4 from one run to the next), but its spread about the ring is
-smaller than the target's: its training points were spread over a whole box, most of them where
+noise keeps the direction (no backward turn), but it turns less often than the target and strays
+less from the ring (a count of about 18 turns scatters by about 4 from one run to the next, so
+part of the gap is chance): its training points were spread over a whole box, most of them where
 the state never goes, and it lowered its own latent noise by the private noise's average effect
 over that box. Exercise 3 trains where the state lives instead. More neurons help too: the
 readout spreads over more of them, so each neuron's noise counts for less.
