@@ -194,7 +194,7 @@ def embedding_report(net, sde=None, *, key, reference=None, sampler: Sampler | N
     return xr.Dataset(
         dict(eps_f=((), eps_f, dict(long_name="held-out relative drift error")),
              eps_D=((), eps_D, dict(long_name="held-out relative diffusion error")),
-             **_trajectory_metrics(ref, other, model, bins, net.dim), **system),
+             **_trajectory_metrics(ref, other, model, bins), **system),
         coords=dict(comparison=["network", "floor"], system=["target", "network"], pair=np.arange(n_pairs)),
         attrs=attrs)
 
@@ -281,15 +281,15 @@ def _split(z, n_pairs, n_trials):
     return [z.isel(trial=slice(k * n_trials, (k + 1) * n_trials)) for k in range(n_pairs)]
 
 
-def _trajectory_metrics(ref, other, model, bins, dim) -> dict:
-    """D_stsp (d <= 3), D_H and the stationary distance of each triple: means, spreads and each pair."""
+def _trajectory_metrics(ref, other, model, bins) -> dict:
+    """D_stsp (bins for d <= 3, Gaussian mixtures above), D_H and the stationary distance of each
+    triple: means, spreads and each pair."""
     n_pairs = len(ref)
 
     def per_pair(metric):  # (comparison, pair)
         return np.array([[metric(r, m) for r, m in zip(ref, model)], [metric(r, o) for r, o in zip(ref, other)]])
 
-    pairs = dict(D_stsp=per_pair(lambda a, b: state_space_divergence(a, b, bins)) if dim <= 3
-                 else np.full((2, n_pairs), np.nan),
+    pairs = dict(D_stsp=per_pair(lambda a, b: state_space_divergence(a, b, bins)),
                  D_H=per_pair(power_spectrum_distance), stationary_distance=per_pair(stationary_distance))
     names = dict(D_stsp=dict(long_name="state-space divergence", units="nats"),
                  D_H=dict(long_name="power-spectrum Hellinger distance"),
