@@ -150,6 +150,8 @@ def test_bad_test_states():
         ddm.occupation(_labelled(), held_out=0.2, test=_labelled())
     with pytest.raises(ValueError, match=r"`test` must have the latent dimension of `points` \(2\), got 1"):
         ddm.occupation(_labelled(), test=np.zeros((10, 1)))
+    with pytest.raises(ValueError, match=r"`test` must hold at least 1 state, got shape \(0, 2\)"):
+        ddm.occupation(_labelled(), test=np.zeros((0, 2)))
     with pytest.raises(ValueError, match=r"`test` DataArray must have a 'latent' dimension"):
         ddm.occupation(_labelled(), test=xr.DataArray(np.zeros((3, 2)), dims=("a", "b")))
     # a training part that no longer spans a region: the message says so

@@ -141,6 +141,8 @@ def occupation(points, *, held_out: float | None = None, test=None) -> Sampler:
     _check_spread("points", np.concatenate(blocks))
     if test is not None:
         train, test_arr = np.concatenate(blocks), np.concatenate(_blocks(test, "test"))
+        if len(test_arr) < 1:
+            raise ValueError(f"`test` must hold at least 1 state, got shape {test_arr.shape}")
         if test_arr.shape[1] != train.shape[1]:
             raise ValueError(f"`test` must have the latent dimension of `points` ({train.shape[1]}), got {test_arr.shape[1]}")
         how = f"independent test states given by the user ({len(test_arr)} states)"
@@ -222,7 +224,8 @@ def _split(blocks, fraction, by_trial):
     test = np.concatenate([b[len(b) - c:] for b, c in zip(blocks, cut)])
     if len(blocks) == 1:
         return train, test, f"time block: the last {fraction:.0%} of the time series ({len(test)} of {n_states} states)"
-    steps = f"{cut[0]} of {len(blocks[0])} time steps" if len({len(b) for b in blocks}) == 1 else f"{len(test)} of {n_states} states"
+    same = len({len(b) for b in blocks}) == 1
+    steps = f"{cut[0]} of {len(blocks[0])} time steps" if same else f"{len(test)} of {n_states} states"
     return train, test, f"time block: the last {fraction:.0%} of each trial ({steps})"
 
 
