@@ -29,3 +29,4 @@ from .simulation import simulate as simulate
 
 __version__ = "0.1.0"
 from .experiments import sweep as sweep
+from .experiments import EmbeddingWarning as EmbeddingWarning

@@ -33,7 +33,7 @@ def test_state_space_divergence_zero_for_same_and_grows_with_shift():
 def test_state_space_divergence_checks_inputs():
     a = _traj(np.zeros((1, 10, 4)))
     with pytest.raises(ValueError, match="d=4"):
-        A.state_space_divergence(a, a)
+        A.state_space_divergence(a, a, method="bins")
     with pytest.raises(ValueError, match="`b`"):
         A.state_space_divergence(_traj(np.zeros((1, 10, 2))), np.zeros((1, 10, 2)))
     with pytest.raises(ValueError, match="bins"):

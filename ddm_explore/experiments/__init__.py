@@ -13,6 +13,7 @@ report of a fitted network, and parameter sweeps sharded over JAX devices.
 from ._cued_trials import cued_trials as cued_trials
 from ._cued_trials import recall_readout as recall_readout
 from ._e1_embedding import e1_embedding as e1_embedding
+from ._embedding_checks import EmbeddingWarning as EmbeddingWarning
 from ._e1_embedding import e1_targets as e1_targets
 from ._e2_chaos import e2_nonequilibrium_chaos as e2_nonequilibrium_chaos
 from ._e3_recall import e3_associative_memory as e3_associative_memory

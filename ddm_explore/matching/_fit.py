@@ -22,7 +22,7 @@ from ._legacy import resolve_options
 from ._loss import combine, effective, partition
 from ._optax import preconditioner, train
 from ._private_noise import as_private_noise, choose_variance_penalty, matched_loading, off_manifold_std, response_kernels, warn_if_unmatched
-from ._samplers import Sampler, box
+from ._samplers import Sampler, default_sampler
 from ._solvers import ClosedForm, Preconditioned, WarmStart, bulk_gain, default_start
 
 
@@ -60,7 +60,11 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     solver : ClosedForm, Optax or Preconditioned, optional
         The method and its settings (default: ClosedForm for low_rank, Optax otherwise).
     sampler : Sampler, optional
-        ``ddm.box``, ``ddm.gaussian`` or ``ddm.occupation``; default a box over ``target.region``.
+        ``ddm.box``, ``ddm.gaussian`` or ``ddm.occupation``; default a box over ``target.region``
+        (required when the target has no region: the embedding is then scaled to the sampler's
+        extent). Training points are ``sampler.sample_train`` draws, the held-out points of eps_f
+        and eps_D ``sampler.sample_test`` draws: fresh draws for a box or a Gaussian, the held-out
+        trials or time block of an occupation sampler (see :func:`ddm_explore.occupation`).
     embedding : Embedding, optional
         ``latent_gain``, ``offset_scale`` and the rate ``nonlinearity``.
     n_samples, n_test : int
@@ -82,7 +86,9 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     net : Network
     report : xarray.Dataset
         ``loss`` (step), held-out ``eps_f`` and ``eps_D`` (NaN when the target has no noise),
-        ``weight_rms``; sizes and settings in attrs.
+        ``weight_rms``; sizes and settings in attrs, among them ``held_out`` (how the test points
+        were kept apart from the training points) and, for an occupation sampler,
+        ``n_train_states`` and ``n_test_states``.
 
     Examples
     --------
@@ -112,7 +118,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     t_start = time.perf_counter()
     k_embed, k_train, k_test, k_utrain, k_utest, k_init, k_opt = jax.random.split(key, 7)
     M, x0, template = _template(target, sampler, N, embedding, k_embed, connectivity, noise)
-    Z, U = sampler.sample(k_train, n_samples), draw_inputs(target, k_utrain, n_samples)
+    Z, U = sampler.sample_train(k_train, n_samples), draw_inputs(target, k_utrain, n_samples)
     data = training_data(target, template, Z, U, off_manifold_std(M, private_noise) if private_noise > 0 else None)
     G = design_gram(data)
     start = None if isinstance(solver, ClosedForm) else default_start(connectivity, solver)
@@ -139,12 +145,12 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     _check_finite(net)
     net = net.replace(name=f"{target.name} network", private_noise=jax.device_put(np.float32(private_noise)))
     fit_seconds = time.perf_counter() - t_start
-    eps = matching_errors(net, target, sampler.sample(k_test, n_test), draw_inputs(target, k_utest, n_test))
+    eps = matching_errors(net, target, sampler.sample_test(k_test, n_test), draw_inputs(target, k_utest, n_test))
     attrs = dict(target=target.name, target_params=str(target.params), n_neurons=N, dim=target.dim,
                  input_dim=target.input_dim, connectivity=connectivity, noise=noise, sampler=sampler.describe(),
                  n_samples=n_samples, n_test=n_test, fit_seconds=fit_seconds, interrupted=int(interrupted),
                  **_solver_attrs(solver), latent_gain=embedding.latent_gain, offset_scale=embedding.offset_scale,
-                 nonlinearity=embedding.nonlinearity, private_noise=private_noise,
+                 nonlinearity=embedding.nonlinearity, private_noise=private_noise, **_held_out_attrs(sampler),
                  **(dict(variance_penalty=data.variance_penalty, variance_penalty_rule=str(noise_model.variance_penalty))
                     if private_noise > 0 else {}))
     report = _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
@@ -159,12 +165,20 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
 
 
 def _check_sampler(sampler, target):
-    sampler = box(*target.region) if sampler is None else sampler
+    sampler = default_sampler(target, sampler)
     if not isinstance(sampler, Sampler):
         raise ValueError(f"`sampler` must come from ddm.box, ddm.gaussian or ddm.occupation, got {type(sampler).__name__}")
     if sampler.dim != target.dim:
         raise ValueError(f"`sampler` draws {sampler.dim}-dimensional points but the target has dim={target.dim}")
     return sampler
+
+
+def _held_out_attrs(sampler) -> dict:
+    """How the test points of eps_f / eps_D relate to the training points, for the report."""
+    out = dict(held_out=sampler.held_out)
+    if sampler.n_test_states is not None:
+        out.update(n_train_states=sampler.n_train_states, n_test_states=sampler.n_test_states)
+    return out
 
 
 def _f32(fields: dict) -> dict:
