@@ -2,7 +2,7 @@
 
 A user's function is resolved once, at construction, to one of three forms (``SDE.backend``):
 
-- ``"jax"``: it traces under ``jax.make_jaxpr`` as it is, and runs as JAX;
+- ``"jax"``: it traces (under ``jax.vmap`` at the probe points) as it is, and runs as JAX;
 - ``"jax"`` (translated): it fails to trace only because it calls numpy, and a copy whose global
   names for numpy (``np``, ``numpy``, ``from numpy import sin``) are bound to ``jax.numpy``
   traces and agrees with the original at the probe points; the copy runs as JAX;
@@ -68,15 +68,6 @@ def translated(fn) -> Callable | None:
     out = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
     out.__kwdefaults__ = fn.__kwdefaults__
     return out
-
-
-def traces(fn, specs) -> BaseException | None:
-    """None when ``fn(*specs)`` traces under ``jax.make_jaxpr``, else the error it raised."""
-    try:
-        jax.make_jaxpr(fn)(*specs)
-    except Exception as err:  # the user's function: any failure means "not JAX as it is"
-        return err
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,16 +257,46 @@ def with_jacobian(fn: Callable, jacobian: Callable):
 class Resolved:
     """How one user function runs: ``fn`` the JAX one-point function (z, u, theta) -> out (no
     derivative rule yet), ``how`` in {"jax", "translated", "callback"}, ``host`` the host
-    evaluator (callback only), ``reason`` why it does not run as JAX as it is."""
+    evaluator (callback only), ``reason`` why it does not run as JAX as it is. ``at_points`` and
+    ``derivative_at_points`` evaluate a JAX ``fn`` (and its z-Jacobian) at a batch of points:
+    eagerly the first time (a function used once pays no compilation), then compiled once and
+    reused by every SDE built from it (theta is traced: a slider's rebuilds cost a dispatch)."""
 
-    __slots__ = ("fn", "how", "host", "reason")
+    __slots__ = ("fn", "how", "host", "reason", "_jitted")
 
     def __init__(self, fn, how, host=None, reason=""):
-        self.fn, self.how, self.host, self.reason = fn, how, host, reason
+        self.fn, self.how, self.host, self.reason, self._jitted = fn, how, host, reason, {}
 
     @property
     def backend(self) -> str:
         return "callback" if self.how == "callback" else "jax"
+
+    def _compiled(self, what):
+        fn = jax.vmap(self.fn if what == "value" else jax.jacfwd(self.fn), in_axes=(0, 0, None))
+        if what not in self._jitted:
+            self._jitted[what] = None  # the first use runs eagerly
+            return fn
+        if self._jitted[what] is None:
+            self._jitted[what] = jax.jit(fn)
+        return self._jitted[what]
+
+    def at_points(self, Z, U, theta):
+        return self._compiled("value")(np.asarray(Z, np.float32), np.asarray(U, np.float32), theta)
+
+    def derivative_at_points(self, Z, U, theta):
+        return self._compiled("derivative")(np.asarray(Z, np.float32), np.asarray(U, np.float32), theta)
+
+
+#: resolutions by (role, function, calling convention, argument shapes): an SDE rebuilt with new
+#: theta values (a slider) neither re-traces nor re-probes how its functions run
+_RESOLVED: dict = {}
+_RESOLVED_MAX = 512
+
+
+#: resolutions by (role, function, calling convention, argument shapes): an SDE rebuilt with new
+#: theta values (a slider) neither re-traces nor re-probes how its functions run
+_RESOLVED: dict = {}
+_RESOLVED_MAX = 512
 
 
 def _agrees(fn, host: HostFunction, Z, U, theta, theta_host) -> bool:
@@ -291,19 +312,62 @@ def _agrees(fn, host: HostFunction, Z, U, theta, theta_host) -> bool:
     return bool(np.max(np.abs(got - want), initial=0.0) <= 1e-4 * max(1.0, float(np.max(np.abs(want), initial=0.0))))
 
 
-def resolve(label: str, fn: Callable, adapter: Callable, specs, points, theta, out_shape) -> Resolved:
-    """Resolve the user's ``fn`` (called through ``adapter(fn)(z, u, theta)``) to JAX as it is, to a
-    jax.numpy translation that agrees with it at ``points`` = (Z, U), or to a host callback."""
+def resolve(label: str, fn: Callable, convention, adapter: Callable, points, theta, out_shape):
+    """Resolve the user's ``fn`` (called through ``adapter(fn)(z, u, theta)``; ``convention`` names
+    that call) to JAX as it is, to a jax.numpy translation that agrees with it at ``points`` =
+    (Z, U), or to a host callback; remembered for the same function, convention and shapes.
+    Returns (Resolved, its values at the points when this call computed them, else None)."""
+    flat, treedef = jax.tree_util.tree_flatten(theta)
+    try:
+        key = (label, fn, convention, tuple(out_shape), points[0].shape[1:], points[1].shape[1:], treedef,
+               tuple((jnp.shape(l), str(jnp.result_type(l))) for l in flat))
+        hash(key)
+    except TypeError:  # an unhashable callable: resolve it every time
+        key = None
+    if key is not None and key in _RESOLVED:
+        return _RESOLVED[key], None
+    out, values = _resolve(label, fn, adapter, points, theta, out_shape)
+    if key is not None:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.pop(next(iter(_RESOLVED)))
+        _RESOLVED[key] = out
+    return out, values
+
+
+def _resolve(label, fn, adapter, points, theta, out_shape):
+    """Tracing the function under ``jax.vmap`` at the probe points is the test of JAX-ness: numpy
+    calls on its tracers, value-dependent Python control flow and in-place writes all raise there
+    as they would under ``jit``."""
     user = adapter(fn)
-    err = traces(user, specs)
-    if err is None:
-        return Resolved(user, "jax")
+    try:
+        r = Resolved(user, "jax")
+        return r, r.at_points(*points, theta)
+    except Exception as err:  # the user's function: any failure means "not JAX as it is"
+        first = err
     theta_host = host_theta(theta)
-    host = HostFunction(user, out_shape, vectorized=False, label=label)
+    host = HostFunction(user, out_shape, vectorized=None, label=label)  # decided after the probe
     twin = translated(fn)
-    if twin is not None and traces(adapter(twin), specs) is None and _agrees(adapter(twin), host, *points, theta, theta_host):
-        return Resolved(adapter(twin), "translated", reason=f"{type(err).__name__}")
-    return Resolved(None, "callback", host, reason=f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+    if twin is not None:
+        r = Resolved(adapter(twin), "translated", reason=type(first).__name__)
+        values = _agreeing_values(r, host, points, theta, theta_host)
+        if values is not None:
+            return r, values
+    return Resolved(None, "callback", host, reason=f"{type(first).__name__}: {str(first).splitlines()[0] if str(first) else ''}"), None
+
+
+def _agreeing_values(r: Resolved, host: HostFunction, points, theta, theta_host):
+    """The translation's values at the points when it runs and agrees with the numpy original
+    there (to 1e-4 of their size), else None."""
+    Z, U = points
+    try:
+        got = np.asarray(r.at_points(Z, U, theta), np.float64)
+        want = np.stack([host.one(Z[i], U[i], theta_host) for i in range(Z.shape[0])])
+    except Exception:  # either fails at the points: not a faithful translation
+        return None
+    if got.shape != want.shape or not np.all(np.isfinite(want)):
+        return None
+    ok = np.max(np.abs(got - want), initial=0.0) <= 1e-4 * max(1.0, float(np.max(np.abs(want), initial=0.0)))
+    return got if ok else None
 
 
 def host_theta(theta):

@@ -4,8 +4,6 @@ drift's own derivative. Every error names the argument and the point."""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ._host import _FD_STEP, Resolved
@@ -34,9 +32,9 @@ def _where(z) -> str:
     return str(np.asarray(z, np.float64).round(6).tolist())
 
 
-def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_shape, hint: str = "") -> np.ndarray:
-    """The function at the points (n, *out_shape) float64, with errors naming ``role`` and the point:
-    a failed call, a wrong shape, a non-finite value."""
+def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_shape, hint: str = "", values=None) -> np.ndarray:
+    """The function at the points (n, *out_shape) float64 (``values``: already computed), with errors
+    naming ``role`` and the point: a failed call, a wrong shape, a non-finite value."""
     shape = Z.shape[1:]
     if r.how == "callback":
         rows = []
@@ -44,15 +42,15 @@ def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_sha
             try:
                 rows.append(r.host.one(Z[i], U[i], theta_host))
             except Exception as err:  # the user's function: report it with its signature
+                traced = f" (traced as JAX: {r.reason})" if not r.reason.startswith(type(err).__name__) else ""
                 raise ValueError(f"`{role}` failed when called as {call} with z of shape {shape} at z={_where(Z[i])}: "
-                                 f"{type(err).__name__}: {err}") from err
+                                 f"{type(err).__name__}: {err}{traced}") from err
             if rows[-1].shape != tuple(out_shape):
                 raise ValueError(f"`{role}` must return shape {tuple(out_shape)}{hint}, got {rows[-1].shape} at z={_where(Z[i])}")
         out = np.stack(rows)
     else:
         try:
-            out = np.asarray(jax.vmap(r.fn, in_axes=(0, 0, None))(jnp.asarray(Z, jnp.float32), jnp.asarray(U, jnp.float32),
-                                                                   theta), np.float64)
+            out = np.asarray(r.at_points(Z, U, theta) if values is None else values, np.float64)
         except Exception as err:
             raise ValueError(f"`{role}` failed when called as {call} with z of shape {shape} and u of shape {U.shape[1:]}: "
                              f"{type(err).__name__}: {err}") from err
@@ -70,8 +68,7 @@ def drift_derivative(r: Resolved, Z, U, theta, theta_host) -> np.ndarray:
     """dF/dz at the points (n, d, d): JAX forward mode for a JAX drift, central differences in float64
     for a host one."""
     if r.how != "callback":
-        jac = jax.vmap(jax.jacfwd(r.fn), in_axes=(0, 0, None))(jnp.asarray(Z, jnp.float32), jnp.asarray(U, jnp.float32), theta)
-        return np.asarray(jac, np.float64)
+        return np.asarray(r.derivative_at_points(Z, U, theta), np.float64)
     out = []
     for i in range(Z.shape[0]):
         h = _FD_STEP * max(1.0, float(np.linalg.norm(Z[i])))

@@ -276,31 +276,32 @@ class SDE(System):
         Z = probe_points(self.region, d)
         U = np.zeros((Z.shape[0], k))
         theta_host = host_theta(self.theta)
-        specs = (jax.ShapeDtypeStruct((d,), jnp.float32), jax.ShapeDtypeStruct((k,), jnp.float32),
-                 jax.tree_util.tree_map(lambda l: jax.ShapeDtypeStruct(jnp.shape(l), jnp.result_type(l)), self.theta))
         hint = "" if self.region is not None else " (probed in [-1, 1]^d: without a `region`, pass one where the drift is defined)"
         call = "f(z, u, theta)" if with_theta else "f(z, u)" if takes_u else "f(z)"
-        parts = dict(drift=resolve("drift", self.drift, _drift_adapter(with_theta, takes_u), specs, (Z, U), self.theta, (d,)))
-        evaluate(parts["drift"], "drift", call, Z, U, self.theta, theta_host, (d,), hint)
+        r, values = resolve("drift", self.drift, (self._mode, self.vectorized), _drift_adapter(with_theta, takes_u), (Z, U),
+                            self.theta, (d,))
+        parts = dict(drift=r)
+        evaluate(r, "drift", call, Z, U, self.theta, theta_host, (d,), hint, values)
         jac = None
         if self.jacobian is not None:
             j_takes_u = with_theta or _takes_input(self.jacobian)
-            parts["jacobian"] = resolve("jacobian", self.jacobian, _drift_adapter(with_theta, j_takes_u), specs, (Z, U),
-                                        self.theta, (d, d))
-            J = evaluate(parts["jacobian"], "jacobian", call.replace("f(", "J("), Z, U, self.theta, theta_host, (d, d), hint)
+            parts["jacobian"], values = resolve("jacobian", self.jacobian, (with_theta, j_takes_u, self.vectorized),
+                                                _drift_adapter(with_theta, j_takes_u), (Z, U), self.theta, (d, d))
+            J = evaluate(parts["jacobian"], "jacobian", call.replace("f(", "J("), Z, U, self.theta, theta_host, (d, d), hint,
+                         values)
             check_jacobian(J, drift_derivative(parts["drift"], Z, U, self.theta, theta_host), Z, parts["drift"].how)
             jac = parts["jacobian"].fn if parts["jacobian"].how != "callback" else \
                 callback_function(parts["jacobian"].host, self.theta, "jacobian")
         g = None
         if self._g0 is None:
-            parts["diffusion"] = resolve("diffusion", self.diffusion, _diffusion_adapter(with_theta), specs, (Z, U),
-                                         self.theta, (d, m))
+            parts["diffusion"], values = resolve("diffusion", self.diffusion, (with_theta, self.vectorized),
+                                                 _diffusion_adapter(with_theta), (Z, U), self.theta, (d, m))
             evaluate(parts["diffusion"], "diffusion", "g(z, theta)" if with_theta else "g(z)", Z, U, self.theta, theta_host,
-                     (d, m), f" (dim, noise_dim){hint}")
+                     (d, m), f" (dim, noise_dim){hint}", values)
             r = parts["diffusion"]
             g = r.fn if r.how != "callback" else callback_function(r.host, self.theta, "diffusion")
         for r in parts.values():  # one call per batch where the host function takes one
-            if r.how == "callback":
+            if r.how == "callback" and r.host.vectorized is None:
                 r.host.vectorized = bool(self.vectorized) if self.vectorized is not None else r.host.vectorizes(Z, U, theta_host)
         r = parts["drift"]
         if r.how == "callback":
