@@ -32,9 +32,11 @@ def _where(z) -> str:
     return str(np.asarray(z, np.float64).round(6).tolist())
 
 
-def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_shape, hint: str = "", values=None) -> np.ndarray:
+def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_shape, *, values=None, shape_note: str = "",
+             region_note: str = "") -> np.ndarray:
     """The function at the points (n, *out_shape) float64 (``values``: already computed), with errors
-    naming ``role`` and the point: a failed call, a wrong shape, a non-finite value."""
+    naming ``role`` and the point: a failed call, a wrong shape, a non-finite value (``region_note``
+    follows the failures and non-finite values, ``shape_note`` the expected shape)."""
     shape = Z.shape[1:]
     if r.how == "callback":
         rows = []
@@ -44,23 +46,24 @@ def evaluate(r: Resolved, role: str, call: str, Z, U, theta, theta_host, out_sha
             except Exception as err:  # the user's function: report it with its signature
                 traced = f" (traced as JAX: {r.reason})" if not r.reason.startswith(type(err).__name__) else ""
                 raise ValueError(f"`{role}` failed when called as {call} with z of shape {shape} at z={_where(Z[i])}: "
-                                 f"{type(err).__name__}: {err}{traced}") from err
+                                 f"{type(err).__name__}: {err}{traced}{region_note}") from err
             if rows[-1].shape != tuple(out_shape):
-                raise ValueError(f"`{role}` must return shape {tuple(out_shape)}{hint}, got {rows[-1].shape} at z={_where(Z[i])}")
+                raise ValueError(f"`{role}` must return shape {tuple(out_shape)}{shape_note}, got {rows[-1].shape} at "
+                                 f"z={_where(Z[i])}")
         out = np.stack(rows)
     else:
         try:
             out = np.asarray(r.at_points(Z, U, theta) if values is None else values, np.float64)
         except Exception as err:
             raise ValueError(f"`{role}` failed when called as {call} with z of shape {shape} and u of shape {U.shape[1:]}: "
-                             f"{type(err).__name__}: {err}") from err
+                             f"{type(err).__name__}: {err}{region_note}") from err
         if out.shape[1:] != tuple(out_shape):
-            raise ValueError(f"`{role}` must return shape {tuple(out_shape)}{hint}, got {out.shape[1:]} at z={_where(Z[0])}")
+            raise ValueError(f"`{role}` must return shape {tuple(out_shape)}{shape_note}, got {out.shape[1:]} at z={_where(Z[0])}")
     bad = ~np.all(np.isfinite(out.reshape(out.shape[0], -1)), axis=1)
     if bad.any():
         i = int(np.argmax(bad))
         value = f" {out[i].tolist()}" if out[i].size <= 8 else ""
-        raise ValueError(f"`{role}` returned a non-finite value{value} at z={_where(Z[i])}")
+        raise ValueError(f"`{role}` returned a non-finite value{value} at z={_where(Z[i])}{region_note}")
     return out
 
 

@@ -276,19 +276,20 @@ class SDE(System):
         Z = probe_points(self.region, d)
         U = np.zeros((Z.shape[0], k))
         theta_host = host_theta(self.theta)
-        hint = "" if self.region is not None else " (probed in [-1, 1]^d: without a `region`, pass one where the drift is defined)"
+        note = "" if self.region is not None else " (probed in [-1, 1]^d for want of a `region`: pass region=(low, high) " \
+            "where the functions are defined)"
         call = "f(z, u, theta)" if with_theta else "f(z, u)" if takes_u else "f(z)"
         r, values = resolve("drift", self.drift, (self._mode, self.vectorized), _drift_adapter(with_theta, takes_u), (Z, U),
                             self.theta, (d,))
         parts = dict(drift=r)
-        evaluate(r, "drift", call, Z, U, self.theta, theta_host, (d,), hint, values)
+        evaluate(r, "drift", call, Z, U, self.theta, theta_host, (d,), values=values, region_note=note)
         jac = None
         if self.jacobian is not None:
             j_takes_u = with_theta or _takes_input(self.jacobian)
             parts["jacobian"], values = resolve("jacobian", self.jacobian, (with_theta, j_takes_u, self.vectorized),
                                                 _drift_adapter(with_theta, j_takes_u), (Z, U), self.theta, (d, d))
-            J = evaluate(parts["jacobian"], "jacobian", call.replace("f(", "J("), Z, U, self.theta, theta_host, (d, d), hint,
-                         values)
+            J = evaluate(parts["jacobian"], "jacobian", call.replace("f(", "J("), Z, U, self.theta, theta_host, (d, d),
+                         values=values, region_note=note)
             check_jacobian(J, drift_derivative(parts["drift"], Z, U, self.theta, theta_host), Z, parts["drift"].how)
             jac = parts["jacobian"].fn if parts["jacobian"].how != "callback" else \
                 callback_function(parts["jacobian"].host, self.theta, "jacobian")
@@ -297,7 +298,7 @@ class SDE(System):
             parts["diffusion"], values = resolve("diffusion", self.diffusion, (with_theta, self.vectorized),
                                                  _diffusion_adapter(with_theta), (Z, U), self.theta, (d, m))
             evaluate(parts["diffusion"], "diffusion", "g(z, theta)" if with_theta else "g(z)", Z, U, self.theta, theta_host,
-                     (d, m), f" (dim, noise_dim){hint}", values)
+                     (d, m), values=values, shape_note=" (dim, noise_dim)", region_note=note)
             r = parts["diffusion"]
             g = r.fn if r.how != "callback" else callback_function(r.host, self.theta, "diffusion")
         for r in parts.values():  # one call per batch where the host function takes one
