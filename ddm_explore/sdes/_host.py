@@ -383,7 +383,7 @@ def callback_note(name: str, parts: dict) -> str:
             continue
         loop = "vectorised: one call per batch" if r.host.vectorized else \
             "one point at a time: a Python loop over each batch (a function of Z (n, d) would be one call)"
-        lines.append(f"`{role}` ({loop}; it does not trace under JAX: {r.reason[:120]})")
+        lines.append(f"`{role}` ({loop}; traced under JAX it raised {r.reason[:120]})")
     deriv = parts.get("jacobian")
     source = "the given `jacobian`" + (" (on the host)" if deriv is not None and deriv.how == "callback" else "") \
         if deriv is not None else "central finite differences on the host (2 calls per tangent direction)"
