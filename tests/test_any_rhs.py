@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import ddm_explore as ddm
+from ddm_explore._system import require_region
+from ddm_explore.analysis._time_scale import largest_accurate_step
 
 KEY = jax.random.key(0)
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
@@ -74,6 +76,10 @@ def test_numpy_drift_that_cannot_trace_runs_on_the_host(drift, vectorized):
     np.testing.assert_allclose(np.asarray(sde.latent_drift(Z_TEST)), _reference(Z_TEST) / 10.0, rtol=1e-6, atol=1e-5)
     batch = sde.latent_drift(Z_TEST.reshape(2, 3, 3))  # leading axes, one host call
     assert batch.shape == (2, 3, 3)
+    if vectorized:  # the user's choice wins over the detection
+        forced = _host_sde(drift, vectorized=False)
+        assert forced._kernel.resolved["drift"].host.vectorized is False
+        np.testing.assert_array_equal(np.asarray(forced.latent_drift(Z_TEST)), np.asarray(sde.latent_drift(Z_TEST)))
     # derivatives by central differences on the host: the analytic Jacobian / T to 1e-5 of its size
     jac = jax.jit(jax.vmap(jax.jacfwd(sde.latent_drift)))(jnp.asarray(Z_TEST, jnp.float32))
     want = np.stack([lorenz_jacobian(z) for z in Z_TEST]) / 10.0
@@ -143,7 +149,7 @@ def test_numpy_lorenz_fits_simulates_and_has_its_exponents(lorenz_pair):
     assert abs(float(rep_h.eps_f) - float(rep_b.eps_f)) <= 0.01 * float(rep_b.eps_f), (float(rep_h.eps_f), float(rep_b.eps_f))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ddm.SampleSizeWarning)  # a short run: only the spectrum's sum is judged
-        res = ddm.analysis.lyapunov_exponent(host, key=KEY, t_max=50.0, t_transient=5.0, dt=0.05, n_trials=2,
+        res = ddm.analysis.lyapunov_exponent(host, key=KEY, t_max=20.0, t_transient=1.0, dt=0.05, n_trials=2,
                                              n_exponents=3, z0=z0)
     # the exponents sum to the flow's constant divergence -(sigma + 1 + beta) = -13.667 per original
     # time unit, on any trajectory: the tangent dynamics through the host's finite-difference JVP
@@ -245,8 +251,6 @@ def test_params_time_scale_alone_records_without_rescaling():
 
 
 def test_propose_time_scale_rule():
-    from ddm_explore.analysis._time_scale import largest_accurate_step
-
     h = largest_accurate_step("euler", 0.05)
     # Euler on a decaying mode: the growth rate -log(1 - h) / h is 5% fast at the bound (closed form)
     assert abs(-np.log(1 - h) / h - 1 - 0.05) < 1e-6 or abs(abs(np.log(1 + 1j * h) / h - 1j) - 0.05) < 1e-6
@@ -298,8 +302,6 @@ def test_ode_lorenz_fits_with_zero_latent_noise(lorenz_pair):
 # an optional region
 # ---------------------------------------------------------------------------------------------
 def test_region_is_optional_and_readers_say_what_to_pass():
-    from ddm_explore._system import require_region
-
     sde = ddm.SDE(drift=lambda z: -z, dim=2)
     assert sde.region is None
     with pytest.raises(ValueError, match=r"`region` is None .* pass sampler=ddm.occupation\(points\)"):

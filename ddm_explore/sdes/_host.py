@@ -119,8 +119,8 @@ def _host_array(a):
 
 def _unbatch(args, base_ndims):
     """Arguments from ``pure_callback(vmap_method="expand_dims")``: each has the same leading batch
-    axes (size 1 where unbatched). Returns (batch shape, flat z, flat u, theta leaves or per-row
-    leaves, whether theta varies over the batch)."""
+    axes (size 1 where unbatched). Returns (the batch shape, n points, every argument broadcast to
+    the batch and flattened to (n, ...), whether a theta leaf varies over the batch)."""
     nb = args[0].ndim - base_ndims[0]
     lead = [a.shape[:nb] for a in args]
     batch = np.broadcast_shapes(*lead)
