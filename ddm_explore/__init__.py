@@ -22,6 +22,8 @@ from .matching import gaussian as gaussian
 from .matching import occupation as occupation
 from .network import Network as Network
 from .sdes import SDE as SDE
+from .sdes import CallbackDriftWarning as CallbackDriftWarning
+from .analysis import propose_time_scale as propose_time_scale
 from .sdes import systems as systems
 from .matching import matching_errors as matching_errors
 from . import simulation as simulation

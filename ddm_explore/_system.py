@@ -8,7 +8,8 @@ fields on a grid, fixed points, Lyapunov exponents, irreversibility) uses only t
   (..., d, d): the latent SDE, batched over leading axes;
 - ``initial_state(z)``, ``state_drift(x, u)``, ``state_noise(x, dw)``, ``readout(x)``: the state
   that is integrated and how it maps to z;
-- sizes ``dim``, ``noise_dim``, ``input_dim``, ``state_dim``; ``region``; ``constant_diffusion``;
+- sizes ``dim``, ``noise_dim``, ``input_dim``, ``state_dim``; ``region`` (None for an SDE built
+  without one: ``require_region`` gives the error that says what to pass); ``constant_diffusion``;
   ``private_noise`` (per-state-coordinate noise, 0 for an SDE); ``leak_rate`` (a rate the
   integrator must resolve whatever the latent drift, 1 for a network's neurons);
   ``has_neurons``; ``time_scale``; ``describe()`` (attrs for results).
@@ -39,6 +40,27 @@ class System:
         """The constant (state_dim, m) noise loading to add as broadcast multiply-adds in the
         simulation step, or None (then ``state_noise`` is called)."""
         return None
+
+
+def require_region(system, purpose: str, instead: str):
+    """The system's region (low, high), or, when it has none (``ddm.SDE(..., region=None)``), a
+    ValueError naming ``region``, saying what needed it and what to pass instead.
+
+    Examples
+    --------
+    >>> import ddm_explore as ddm
+    >>> from ddm_explore._system import require_region
+    >>> sde = ddm.SDE(drift=lambda z: -z, dim=1)
+    >>> require_region(sde, "fit's default sampler", "sampler=ddm.occupation(points)")
+    Traceback (most recent call last):
+    ...
+    ValueError: `region` is None for SDE 'SDE', and fit's default sampler needs one: pass sampler=ddm.occupation(points), or region=(low, high) to ddm.SDE
+    """
+    region = getattr(system, "region", None)
+    if region is None:
+        raise ValueError(f"`region` is None for {type(system).__name__} {getattr(system, 'name', '')!r}, and {purpose} "
+                         f"needs one: pass {instead}, or region=(low, high) to ddm.SDE")
+    return region
 
 
 def check_system(name: str, value) -> System:

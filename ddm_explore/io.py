@@ -33,7 +33,7 @@ def save(net: Network, path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"`path` must be a file path, got the directory {str(path)!r}")
-    meta = dict(format=FORMAT, version=FORMAT_VERSION, **{k: getattr(net, k) for k in _STATIC},
+    meta = dict(format=FORMAT, version=FORMAT_VERSION, **{k: getattr(net, k) for k in _STATIC}, time_scale=net.time_scale,
                 arrays=[k for k in _ARRAYS if getattr(net, k) is not None])
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
@@ -91,7 +91,10 @@ def load(path) -> Network:
         raise ValueError(f"`path` {str(path)!r} lacks arrays {missing}")
     _check_shapes(path, arrays)
     fields = {k: (jnp.asarray(arrays[k]) if k in arrays else None) for k in _ARRAYS}
-    return Network(**fields, **static)
+    time_scale = meta.get("time_scale", 1.0)  # files written before networks recorded it: 1
+    if isinstance(time_scale, bool) or not isinstance(time_scale, (int, float)) or not time_scale > 0:
+        raise ValueError(f"`path` {str(path)!r} has an invalid time_scale {time_scale!r}")
+    return Network(**fields, **static, time_scale=float(time_scale))
 
 
 def _check_shapes(path, a):

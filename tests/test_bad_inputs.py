@@ -30,7 +30,7 @@ CASES = [
     ("diffusion shape", lambda: _sde(diffusion=lambda z: jnp.eye(3)), r"`diffusion` must return shape \(2, 2\)"),
     ("diffusion array shape", lambda: _sde(diffusion=np.eye(3)), r"`diffusion` must have shape \(2, 2\)"),
     ("diffusion inf", lambda: _sde(diffusion=np.full((2, 2), np.inf)), r"`diffusion` must be finite"),
-    ("region missing", lambda: _sde(region=None), r"`region` is required"),
+    ("region not a pair", lambda: _sde(region=[0, 1, 2]), r"`region` must be a pair \(low, high\)"),
     ("region degenerate", lambda: _sde(region=([0, 0], [0, 1])), r"`region` must have low < high"),
     ("region wrong length", lambda: _sde(region=([0, 0, 0], [1, 1, 1])), r"`region` must hold two length-2"),
     ("dim zero", lambda: _sde(dim=0), r"`dim` must be >= 1, got 0"),

@@ -143,7 +143,8 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         induced = 0.5 * Q * np.outer(scale, scale)  # D = g g^T / 2, user coordinates
         warn_if_unmatched(unmatched, N, private_noise, induced)
     _check_finite(net)
-    net = net.replace(name=f"{target.name} network", private_noise=jax.device_put(np.float32(private_noise)))
+    net = net.replace(name=f"{target.name} network", private_noise=jax.device_put(np.float32(private_noise)),
+                      time_scale=float(target.time_scale))
     fit_seconds = time.perf_counter() - t_start
     eps = matching_errors(net, target, sampler.sample_test(k_test, n_test), draw_inputs(target, k_utest, n_test))
     attrs = dict(target=target.name, target_params=str(target.params), n_neurons=N, dim=target.dim,

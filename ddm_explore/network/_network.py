@@ -39,7 +39,8 @@ class Network(System):
     b : (N,) bias;  B : (N, k) input weights;  gamma0 : (d, d) and Gamma : (d, d, N) or None,
     the latent noise loading ``G(r) = gamma0 + Gamma r`` (``Sigma(x) = M G(phi(x))``);
     private_noise : std of independent per-neuron noise (0: none);  centre, scale : (d,)
-    affine map to user coordinates;  region_low, region_high : the region it was fitted on.
+    affine map to user coordinates;  region_low, region_high : the region it was fitted on;
+    time_scale : the fitted target's ``time_scale`` (simulation time per original time unit).
     """
 
     M: jax.Array
@@ -59,6 +60,8 @@ class Network(System):
     noise: str = field(default="additive", metadata=dict(static=True))
     nonlinearity: str = field(default="tanh", metadata=dict(static=True))
     name: str = field(default="network", metadata=dict(static=True))
+    #: simulation time per original time unit of the target it was fitted to (``SDE.time_scale``)
+    time_scale: float = field(default=1.0, metadata=dict(static=True))
 
     has_neurons = True
     leak_rate = 1.0  # the neurons' leak -x: a rate every integrator must resolve
@@ -98,10 +101,6 @@ class Network(System):
     def constant_diffusion(self) -> bool:
         """True for additive noise (a constant latent loading)."""
         return self.Gamma is None
-
-    @property
-    def time_scale(self) -> float:
-        return 1.0
 
     def phi(self, x):
         return firing_rates(x, nonlinearity=self.nonlinearity)
@@ -198,8 +197,10 @@ class Network(System):
         else:
             diffusion = _net_loading
         # the network is a traced parameter: latent SDEs of networks of one shape share compiled code
+        # params["time_scale"] records the time scale that the network's drift already runs in
+        params = dict(time_scale=self.time_scale) if self.time_scale != 1.0 else {}
         return SDE(drift=_net_drift, diffusion=diffusion, dim=self.dim, noise_dim=self.dim, input_dim=self.input_dim,
-                   name=f"{self.name} (latent SDE)", region=self.region, theta=dict(net=self))
+                   name=f"{self.name} (latent SDE)", region=self.region, theta=dict(net=self), params=params)
 
     # the system interface (ddm_explore/_system.py) -------------------------------------------
     def initial_state(self, z):

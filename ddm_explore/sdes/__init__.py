@@ -2,3 +2,4 @@
 
 from . import systems as systems
 from ._sde import SDE as SDE
+from ._host import CallbackDriftWarning as CallbackDriftWarning

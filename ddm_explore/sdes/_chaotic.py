@@ -54,14 +54,15 @@ def lorenz63(*, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0,
     T = check_positive("time_scale", time_scale)
     noise = check_positive("noise", noise, allow_zero=True)
 
-    return SDE(drift=_lorenz_drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Lorenz-63",
+    # the drift and noise in original time; the SDE applies the time scale (METHOD-style rule in README)
+    return SDE(drift=_lorenz_drift, diffusion=noise * np.eye(3), dim=3, noise_dim=3, name="Lorenz-63",
                region=region, params=dict(sigma=sigma, rho=rho, beta=beta, time_scale=T, noise=noise),
-               theta=dict(sigma=sigma, rho=rho, beta=beta, time_scale=T))
+               theta=dict(sigma=sigma, rho=rho, beta=beta), time_scale=T)
 
 
 def _lorenz_drift(z, u, p):
     x, y, w = z[0], z[1], z[2]
-    return jnp.stack([p["sigma"] * (y - x), x * (p["rho"] - w) - y, x * y - p["beta"] * w]) / p["time_scale"]
+    return jnp.stack([p["sigma"] * (y - x), x * (p["rho"] - w) - y, x * y - p["beta"] * w])
 
 
 def rossler(*, a: float = 0.2, b: float = 0.2, c: float = 5.7, time_scale: float = 1.0, noise: float = 0.0,
@@ -101,10 +102,11 @@ def rossler(*, a: float = 0.2, b: float = 0.2, c: float = 5.7, time_scale: float
     T = check_positive("time_scale", time_scale)
     noise = check_positive("noise", noise, allow_zero=True)
 
-    return SDE(drift=_rossler_drift, diffusion=noise / np.sqrt(T) * np.eye(3), dim=3, noise_dim=3, name="Rössler",
-               region=region, params=dict(a=a, b=b, c=c, time_scale=T, noise=noise), theta=dict(a=a, b=b, c=c, time_scale=T))
+    return SDE(drift=_rossler_drift, diffusion=noise * np.eye(3), dim=3, noise_dim=3, name="Rössler",
+               region=region, params=dict(a=a, b=b, c=c, time_scale=T, noise=noise), theta=dict(a=a, b=b, c=c),
+               time_scale=T)
 
 
 def _rossler_drift(z, u, p):
     x, y, w = z[0], z[1], z[2]
-    return jnp.stack([-y - w, x + p["a"] * y, p["b"] + w * (x - p["c"])]) / p["time_scale"]
+    return jnp.stack([-y - w, x + p["a"] * y, p["b"] + w * (x - p["c"])])
