@@ -12,7 +12,7 @@ import xarray as xr
 from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._steps import euler_step, rk4_step
-from .._system import check_system
+from .._system import check_system, require_region
 from ..simulation._simulate import check_stable_dt
 
 SCHEMES = ("rk4", "euler")
@@ -157,8 +157,8 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     k_z, k_v = jax.random.split(key)
     k_w = jax.random.fold_in(key, 0x6E6F6973)  # the noise of noise=True (k_z, k_v as without it)
     d = target.dim
-    lo, hi = (np.asarray(a, np.float32) for a in target.region)
     if z0 is None:
+        lo, hi = (np.asarray(a, np.float32) for a in require_region(target, "lyapunov_exponent's random starts", "z0="))
         z0 = np.asarray(jax.random.uniform(k_z, (n_trials, d), minval=lo, maxval=hi))
     z0 = as_array("z0", z0)
     if z0.shape == (d,):
