@@ -9,6 +9,7 @@ from ._check_dt import DtReport as DtReport
 from ._check_dt import check_dt as check_dt
 from ._check_dt import check_stable_dt as check_stable_dt
 from ._inputs import Schedule as Schedule
+from ._path import simulate_path as simulate_path
 from ._simulate import simulate as simulate
 from ._solver import AbstractSolver as AbstractSolver
 from ._solver import Euler as Euler
