@@ -312,6 +312,31 @@ def test_a_fitted_network_is_accurate_at_the_notebooks_dt(vdp_net):
         assert ddm.check_dt(net, 0.01).accurate
 
 
+def test_the_check_compiles_once_per_system_structure():
+    # new dt, parameter values and starts reuse the compiled check (dt and the burst length are traced)
+    from ddm_explore.simulation import _check_dt
+
+    ddm.check_dt(ddm.systems.van_der_pol(mu=1.0), 0.01)
+    ddm.check_dt(ddm.systems.van_der_pol(mu=1.0), 0.01, solver="heun")
+    sizes = _check_dt._doubling._cache_size(), _check_dt._jacobians._cache_size()
+    for dt in (0.002, 0.02):
+        ddm.check_dt(ddm.systems.van_der_pol(mu=2.0, sigma=0.3), dt)
+        ddm.check_dt(ddm.systems.van_der_pol(mu=0.5), dt, solver="heun")
+    assert (_check_dt._doubling._cache_size(), _check_dt._jacobians._cache_size()) == sizes
+
+
+def test_a_flow_that_leaves_the_floats_is_not_estimated():
+    # z' = z^3 from [1, 2] blows up within the burst (at t = 1 / (2 z0^2)): no finite point, so
+    # nan and not "accurate"; simulate does not warn and reports the divergence itself
+    blowup = ddm.SDE(drift=lambda z, u: z**3, diffusion=0.1 * np.eye(1), dim=1, noise_dim=1, region=([1.0], [2.0]))
+    rep = ddm.check_dt(blowup, 0.01)
+    assert np.isnan(rep.local_error) and not rep.accurate and "not estimated" in str(rep)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ddm.AccuracyWarning)
+        with pytest.raises(FloatingPointError, match="simulation diverged"):
+            ddm.simulate(blowup, t_max=1.0, dt=0.01, key=KEY, z0=[1.5], progress=False)
+
+
 def _callback_drift(z, u):
     # a numpy drift behind jax.pure_callback: JAX cannot differentiate it
     f = lambda z: np.asarray(-np.asarray(z) ** 3 - 2.0 * np.asarray(z), np.float32)  # noqa: E731

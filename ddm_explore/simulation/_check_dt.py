@@ -45,10 +45,11 @@ class DtReport:
     stable_dt : float
         The largest stable step, ``2 / fastest_rate`` (inf for a system without a rate).
     local_error : float
-        Relative local error of one step (the largest over the points, see :func:`check_dt`).
+        Relative local error of one step (see :func:`check_dt`); nan when the noise-free flow
+        became non-finite from every point.
     rtol : float
     accurate : bool
-        ``local_error <= rtol``.
+        ``local_error <= rtol`` (False for nan).
     suggested_dt : float
         A step that meets ``rtol`` (``dt`` itself when it does): ``0.9 dt (rtol / local_error)^(1/p)``
         with p the solver's order on a noise-free system, and at most ``1 / fastest_rate``.
@@ -66,6 +67,8 @@ class DtReport:
 
     def __str__(self) -> str:
         verdict = "ok" if self.stable and self.accurate else f"use dt <= {self.suggested_dt:.3g}"
+        if math.isnan(self.local_error):
+            verdict = "not estimated: the noise-free flow diverged from every point"
         return (f"dt={self.dt:g} ({self.solver}): fastest rate {self.fastest_rate:.3g}, stable up to dt={self.stable_dt:.3g}; "
                 f"relative local error {self.local_error:.3g} (rtol {self.rtol:g}): {verdict}")
 
@@ -80,15 +83,22 @@ def check_dt(system, dt: float, *, solver="euler", rtol: float = ACCURACY_RTOL, 
     rule), from central differences of ``latent_drift`` evaluated eagerly (steps 1e-3 of the
     region's width).
 
-    Accuracy, by step doubling on the noise-free system: from ``n_points`` fixed points of the
-    region (states ``initial_state(z)``, input zero), one step of ``dt`` against two of ``dt / 2``.
-    Their difference, times ``2^p / (2^p - 1)`` (p the solver's order on a noise-free system),
-    estimates the error of the ``dt`` step (Richardson); divided by the step's displacement it is
-    the step's relative local error, ``dt |f' f| / (2 |f|)`` to leading order for Euler. For a
-    linear drift of rate lambda this is ``lambda dt / 2``, the relative bias Euler–Maruyama gives an
-    Ornstein–Uhlenbeck process's stationary variance: the default ``rtol = 0.05`` bounds such
-    biases by 5%. The largest value over the points is reported. The noise's own discretisation
-    error (which depends on the path) is not part of it.
+    Accuracy, by step doubling on the noise-free system. From ``n_points`` fixed points of the
+    region (states ``initial_state(z)``, input zero) the solver first runs a noise-free burst of
+    one time unit (at most 100 steps of ``dt``), so the estimate is made where the flow goes (on
+    its attractors and the way there) rather than in the corners of the sampling box, whose fast
+    transients decay within a few steps. From the burst's ends: one step of ``dt`` against two of
+    ``dt / 2``, computed as displacements from that end (so float32 rounding of the state does
+    not enter). Their difference, times ``2^p / (2^p - 1)`` (p the solver's order on a noise-free
+    system), estimates the error of the ``dt`` step (Richardson); over the displacement it is the
+    step's relative local error, ``dt |f' f| / (2 |f|)`` to leading order for Euler. The
+    estimate is the ratio of the summed errors to the summed displacements over the points (their
+    displacement-weighted mean): near a fixed point a step hardly moves, and its "error" would be
+    the float32 rounding of the drift. For a linear drift of rate lambda it is ``lambda dt / 2``,
+    the relative bias Euler–Maruyama gives an Ornstein–Uhlenbeck process's stationary variance:
+    the default ``rtol = 0.05`` bounds such biases by 5%. The noise's own discretisation error
+    (which depends on the path) is not part of it. Points whose burst becomes non-finite are
+    left out (nan when all are).
 
     Parameters
     ----------
@@ -122,7 +132,7 @@ def check_dt(system, dt: float, *, solver="euler", rtol: float = ACCURACY_RTOL, 
     rate = max(_fastest_rate(system, 64), float(system.leak_rate))
     error = local_error(system, dt, solver, n_points)
     stable_dt = 2.0 / rate if rate > 0 else float("inf")
-    suggested = dt if error <= rtol else _suggest(dt, error, rtol, solver)
+    suggested = dt if not error > rtol else _suggest(dt, error, rtol, solver)
     if dt * rate > 2.0:
         suggested = min(suggested, 1.0 / rate)
     return DtReport(dt=dt, solver=solver.name, fastest_rate=rate, stable=dt * rate <= 2.0, stable_dt=stable_dt,
@@ -149,8 +159,8 @@ def _suggest(dt, error, rtol, solver):
 
 
 def local_error(system, dt: float, solver, n_points: int) -> float:
-    """The largest relative local error of one ``dt`` step at the ends of noise-free bursts from
-    ``n_points`` points of the region (:func:`check_dt`)."""
+    """The relative local error of one ``dt`` step at the ends of noise-free bursts from
+    ``n_points`` points of the region, their displacement-weighted mean (:func:`check_dt`)."""
     x = system.initial_state(jnp.asarray(_points(system, n_points)))
     n_burst = min(int(math.ceil(BURST_TIME / dt)), BURST_STEPS)
     x, coarse, fine = (np.asarray(a, np.float64) for a in _doubling(system, x, jnp.float32(dt), n_burst, solver=solver))
@@ -160,6 +170,8 @@ def local_error(system, dt: float, solver, n_points: int) -> float:
     keep = np.isfinite(err) & np.isfinite(disp)
     # the displacement-weighted mean of the points' ratios: near a fixed point a step hardly moves
     # and its error is float32 rounding of the drift, which must not count at full weight
+    if not keep.any():
+        return float("nan")  # the noise-free flow left the floats from every point: nothing to estimate
     total = float(np.sum(disp[keep]))
     return float(np.sum(err[keep]) / total) if total > 0 else 0.0
 
@@ -168,18 +180,26 @@ def local_error(system, dt: float, solver, n_points: int) -> float:
 def _doubling(system, x, dt, n_burst, *, solver):
     """From the states x (n, state_dim), ``n_burst`` noise-free steps of dt; from where they end,
     x_b, one step of dt and two of dt / 2, as displacements from x_b. Returns (x_b, one step, two
-    half steps)."""
-    u = jnp.zeros((x.shape[0], system.input_dim), x.dtype)
+    half steps).
 
-    def terms(h):
-        return step_terms(system, u, h, fused=None, private_scale=None, deterministic=True)
-    x = jax.lax.fori_loop(0, n_burst, lambda i, x: solver.step(terms(dt), x, None, None), x)
+    One step function serves all of it (one copy to compile): two copies of the states advance
+    side by side in y = state - x_b with the drift ``f(x_b + y)``, x_b moved on after every burst
+    step; then one step of (dt, dt / 2) and one of (0, dt / 2) per copy (a zero step is exact)."""
+    n = x.shape[0]
+    u = jnp.zeros((2 * n, system.input_dim), x.dtype)
+    ones = jnp.ones((n, 1), x.dtype)
 
-    def shifted(y, h):  # the step in y = state - x_b: the displacements carry no rounding of x_b itself
-        t = terms(h)
-        return solver.step(t._replace(drift=lambda y: t.drift(x + y)), y, None, None)
-    y0 = jnp.zeros_like(x)
-    return x, shifted(y0, dt), shifted(shifted(y0, 0.5 * dt), 0.5 * dt)
+    def body(i, carry):
+        base, y = carry
+        h = jnp.where(i < n_burst, jnp.concatenate([dt * ones, dt * ones]),
+                      jnp.concatenate([jnp.where(i == n_burst, dt, 0.0) * ones, 0.5 * dt * ones]))
+        t = step_terms(system, u, h, fused=None, private_scale=None, deterministic=True)
+        y = solver.step(t._replace(drift=lambda y: t.drift(base + y)), y, None, None)
+        burst = i < n_burst  # during the burst the displacement joins the state at once
+        return jnp.where(burst, base + y, base), jnp.where(burst, 0.0, y)
+
+    base, y = jax.lax.fori_loop(0, n_burst + 2, body, (jnp.concatenate([x, x]), jnp.zeros((2 * n,) + x.shape[1:], x.dtype)))
+    return base[:n], y[:n], y[n:]
 
 
 def check_stable_dt(target, dt: float, *, n_points: int = 64):

@@ -71,15 +71,17 @@ class Milstein(AbstractSolver):
 
     @staticmethod
     def _columns(terms, x):
-        """The unit increments e_j (m, n, m): ``noise(x, e_j) = g_j(x)``."""
+        """The unit increments e_j (n, m), one per channel: ``noise(x, e_j) = g_j(x)``."""
         eye = jnp.eye(terms.noise_dim, dtype=x.dtype)
-        return jnp.broadcast_to(eye[:, None, :], (terms.noise_dim, x.shape[0], terms.noise_dim))
+        return [jnp.broadcast_to(eye[j], (x.shape[0], terms.noise_dim)) for j in range(terms.noise_dim)]
 
     def _derivatives(self, terms, x, dw):
-        """``sum_jk (L^j g_k) dW_j dW_k - dt sum_j L^j g_j`` by forward-mode derivatives."""
+        """``sum_jk (L^j g_k) dW_j dW_k - dt sum_j L^j g_j`` by forward-mode derivatives (one per
+        channel in a Python loop: under ``vmap`` the contractions of a network's loading lower to
+        slower batched products)."""
         def along(w):  # the derivative of y -> g(y) w along g(x) w
             return jax.jvp(lambda y: terms.noise(y, w), (x,), (terms.noise(x, w),))[1]
-        ito = jnp.sum(jax.vmap(along)(self._columns(terms, x)), axis=0)
+        ito = sum(along(e) for e in self._columns(terms, x))
         return along(dw) - terms.dt * ito
 
     def _differences(self, terms, x, dw):
@@ -93,5 +95,5 @@ class Milstein(AbstractSolver):
         def column(w):
             gj = terms.noise(x, w)
             return (terms.noise(x + h * gj, w) - terms.noise(x - h * gj, w)) / (2.0 * h)
-        ito = jnp.sum(jax.vmap(column)(self._columns(terms, x)), axis=0)
+        ito = sum(column(e) for e in self._columns(terms, x))
         return jv - terms.dt * ito
