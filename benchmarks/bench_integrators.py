@@ -2,7 +2,7 @@
 
 Cost: wall time of ``ddm.simulate`` with each solver on the same problem, in the same
 interleaved rounds (minimum kept), as a ratio to Euler–Maruyama: a target SDE (Van der Pol,
-1,024 trials), a full-J network of N = 1,024 neurons with additive noise, and a low-rank one with
+8,192 trials), a full-J network of N = 1,024 neurons with additive noise, and a low-rank one with
 multiplicative noise (Milstein's correction is m + 1 forward-mode derivatives of the noise).
 
 Accuracy at equal cost: error against wall time over a range of steps, each solver timed by the
@@ -59,7 +59,7 @@ def kernel_cost(args):
     mnet, _ = ddm.fit(ddm.systems.multiplicative_ou(), args.neurons, key=jax.random.key(0), noise="multiplicative",
                       progress=False)
     z0 = np.asarray(jax.random.uniform(jax.random.key(3), (args.net_trials, 2), minval=-1.5, maxval=1.5))
-    problems = {"Van der Pol SDE, 1024 trials": (vdp, 1024, np.zeros((1024, 2))),
+    problems = {"Van der Pol SDE, 8192 trials": (vdp, 8192, np.zeros((8192, 2))),
                 f"full-J network N = {args.neurons}, additive noise, {args.net_trials} trials": (full, args.net_trials, z0),
                 f"low-rank network N = {args.neurons}, multiplicative noise, {args.net_trials} trials": (mnet, args.net_trials, z0)}
     rows = []

@@ -30,7 +30,3 @@ class AbstractSolver:
 
     def step(self, terms, x, dw, zp):
         raise NotImplementedError(f"{type(self).__name__} does not define `step`")
-
-    def stages(self, terms) -> int:
-        """Drift evaluations per step (the cost unit of the kernel: a network's N x N matmul)."""
-        return 1

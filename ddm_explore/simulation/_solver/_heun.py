@@ -41,6 +41,3 @@ class Heun(AbstractSolver):
         noise = terms.add_noise(jnp.zeros_like(x), x, dw, zp)  # one noise increment for both stages
         predictor = x + (f0 * terms.dt + noise)
         return x + (0.5 * (f0 + terms.drift(predictor)) * terms.dt + noise)
-
-    def stages(self, terms) -> int:
-        return 2
