@@ -85,7 +85,7 @@ def check_dt(system, dt: float, *, solver="euler", rtol: float = ACCURACY_RTOL, 
 
     Accuracy, by step doubling on the noise-free system. From ``n_points`` fixed points of the
     region (states ``initial_state(z)``, input zero) the solver first runs a noise-free burst of
-    one time unit (at most 100 steps of ``dt``), so the estimate is made where the flow goes (on
+    half a time unit (at most 50 steps of ``dt``), so the estimate is made where the flow goes (on
     its attractors and the way there) rather than in the corners of the sampling box, whose fast
     transients decay within a few steps. From the burst's ends: one step of ``dt`` against two of
     ``dt / 2``, computed as displacements from that end (so float32 rounding of the state does
@@ -109,7 +109,7 @@ def check_dt(system, dt: float, *, solver="euler", rtol: float = ACCURACY_RTOL, 
     rtol : float
         Tolerance on the relative local error.
     n_points : int
-        Points of the accuracy estimate (the cost: 3 steps of each).
+        Points of the accuracy estimate (the cost: the burst and 3 steps of each).
 
     Returns
     -------
