@@ -326,15 +326,15 @@ def test_the_check_compiles_once_per_system_structure():
 
 
 def test_a_flow_that_leaves_the_floats_is_not_estimated():
-    # z' = z^3 from [1, 2] blows up within the burst (at t = 1 / (2 z0^2)): no finite point, so
-    # nan and not "accurate"; simulate does not warn and reports the divergence itself
-    blowup = ddm.SDE(drift=lambda z, u: z**3, diffusion=0.1 * np.eye(1), dim=1, noise_dim=1, region=([1.0], [2.0]))
+    # z' = z^3 from [1.5, 3] blows up within the burst of 0.5 (at t = 1 / (2 z0^2) <= 0.22): no
+    # finite point, so nan and not "accurate"; simulate does not warn and reports the divergence itself
+    blowup = ddm.SDE(drift=lambda z, u: z**3, diffusion=0.1 * np.eye(1), dim=1, noise_dim=1, region=([1.5], [3.0]))
     rep = ddm.check_dt(blowup, 0.01)
     assert np.isnan(rep.local_error) and not rep.accurate and "not estimated" in str(rep)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ddm.AccuracyWarning)
         with pytest.raises(FloatingPointError, match="simulation diverged"):
-            ddm.simulate(blowup, t_max=1.0, dt=0.01, key=KEY, z0=[1.5], progress=False)
+            ddm.simulate(blowup, t_max=1.0, dt=0.01, key=KEY, z0=[2.0], progress=False)
 
 
 def _callback_drift(z, u):

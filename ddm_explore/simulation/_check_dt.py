@@ -165,8 +165,9 @@ def local_error(system, dt: float, solver, n_points: int) -> float:
     n_burst = min(int(math.ceil(BURST_TIME / dt)), BURST_STEPS)
     x, coarse, fine = (np.asarray(a, np.float64) for a in _doubling(system, x, jnp.float32(dt), n_burst, solver=solver))
     richardson = 2.0**solver.ode_order / (2.0**solver.ode_order - 1.0)
-    err = richardson * np.linalg.norm(coarse - fine, axis=-1)
-    disp = np.linalg.norm(fine, axis=-1)
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverged point is inf or nan: left out below
+        err = richardson * np.linalg.norm(coarse - fine, axis=-1)
+        disp = np.linalg.norm(fine, axis=-1)
     keep = np.isfinite(err) & np.isfinite(disp)
     # the displacement-weighted mean of the points' ratios: near a fixed point a step hardly moves
     # and its error is float32 rounding of the drift, which must not count at full weight
