@@ -105,7 +105,7 @@ def _gbm():
 
 
 def _sinh():
-    """dX = a^2 X / 2 dt + a sqrt(1 + X^2) dW, X_T = sinh(a W_T + asinh(X_0)) (Kloeden & Platen 4.4.16)."""
+    """dX = a^2 X / 2 dt + a sqrt(1 + X^2) dW, X_T = sinh(a W_T + asinh(X_0)) (by Itô's formula; Kloeden & Platen 1992, section 4.4)."""
     a = 1.0
     sde = ddm.SDE(drift=lambda z, u: 0.5 * a**2 * z, diffusion=lambda z: a * jnp.sqrt(1 + z**2)[:, None], dim=1,
                   noise_dim=1, region=([-1.0], [1.0]))

@@ -16,8 +16,8 @@ class Heun(AbstractSolver):
     ``x~ = x + f(x) dt + G dW``, ``x' = x + (f(x) + f(x~)) dt / 2 + G dW`` with ``G dW = g(x) dW``
     (plus the private noise) the same in both stages. For additive noise this is the stochastic
     Heun scheme: strong order 1 with a smaller error constant than Euler–Maruyama's, weak order
-    2 (Kloeden & Platen 1992, 15.1), order 2 on a noise-free system. For state-dependent noise
-    the noise term stays Euler–Maruyama's, so the scheme still converges to the Itô solution
+    2, order 2 on a noise-free system (measured in ``tests/test_integrators.py``). For
+    state-dependent noise the noise term stays Euler–Maruyama's, so the scheme converges to the Itô solution
     (strong 1/2, weak 1); the symmetric variant that averages ``g(x)`` and ``g(x~)`` would
     converge to the Stratonovich solution instead. Two drift evaluations per step.
 
