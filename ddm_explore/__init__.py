@@ -27,6 +27,11 @@ from .analysis import propose_time_scale as propose_time_scale
 from .sdes import systems as systems
 from .matching import matching_errors as matching_errors
 from . import simulation as simulation
+from .simulation import AccuracyWarning as AccuracyWarning
+from .simulation import Euler as Euler
+from .simulation import Heun as Heun
+from .simulation import Milstein as Milstein
+from .simulation import check_dt as check_dt
 from .simulation import simulate as simulate
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""Euler–Maruyama simulation of a target SDE or a rate network (METHOD.md section 4)."""
+"""Simulation of a target SDE or a rate network (METHOD.md section 4): one solver step per time
+step (Euler–Maruyama by default, ``_solver/``); the loop, the recording and the noise streams here."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import xarray as xr
 from .._checks import as_array, check_int, check_key, check_positive
 from .._progress import progress_bar
 from .._system import check_system
+from ._check_dt import check_stable_dt, warn_if_inaccurate
 from ._inputs import as_schedule, value_at
 from ._noise import counter_normal_pair, counter_normals, key_words
+from ._solver import AbstractSolver, Euler, as_solver, step_terms
 
 #: recorded floats per segment: bounds the device memory of one jitted call
 _SEGMENT_BUDGET = 8_000_000
@@ -33,7 +36,7 @@ class Plan(NamedTuple):
     """The static shape of one segment's compiled loop: ``n_records`` chunks of ``record_every``
     steps, latent noise drawn ``draw_every`` steps at a time. ``split=2``: every chunk (an even
     number of steps, twice the user's odd ``record_every``) also records its middle state, so
-    private noise stays paired."""
+    private noise stays paired. ``solver``: the step (a hashable solver object)."""
 
     n_records: int
     record_every: int
@@ -43,11 +46,13 @@ class Plan(NamedTuple):
     record_neurons: bool
     private: bool
     split: int = 1
+    solver: AbstractSolver = Euler()
 
 
 def _steps(system, x, key, breaks, values, dt, plan):
-    """The step functions of a segment: ``euler`` (one step), the private normals (hashed from
-    counters inside the step, _noise.py) and the latent draws; returns a dict of them."""
+    """The step functions of a segment: ``advance`` (one step of the plan's solver), the private
+    normals (hashed from counters inside the step, _noise.py) and the latent draws; returns a
+    dict of them."""
     sqdt = jnp.sqrt(dt)
     n_private = x.shape[1] if plan.private and not plan.deterministic else 0
     # with an even number of steps per block, one Threefry call and one Box–Muller transform serve two steps
@@ -60,22 +65,16 @@ def _steps(system, x, key, breaks, values, dt, plan):
     L = None if plan.deterministic or plan.n_noise > _FUSED_CHANNELS else system.fused_noise_columns()
     has_inputs = values.shape[-1] > 0
 
-    def euler(x, step, dw, private_normals):
+    def advance(x, step, dw, private_normals):
         u = value_at(breaks, values, step * dt) if has_inputs else values[:, 0]
-        dx = system.state_drift(x, u) * dt
-        if L is not None:
-            for c in range(plan.n_noise):
-                dx = dx + dw[:, c:c + 1] * L[:, c]
-        elif not plan.deterministic:
-            dx = dx + system.state_noise(x, dw)
-        if n_private:
-            dx = dx + private_scale * private_normals
-        return x + dx
+        terms = step_terms(system, u, dt, fused=L, private_scale=private_scale if n_private else None,
+                           deterministic=plan.deterministic)
+        return plan.solver.step(terms, x, dw, private_normals)
 
     def one_step(x, inp):
         step, dw = inp
         zp = counter_normals(k0, k1, step.astype(jnp.uint32), x.shape) if n_private else None
-        return euler(x, step, dw, zp), None
+        return advance(x, step, dw, zp), None
 
     def next_normals(first_step):  # xi of an even step: the second word of its pair counter
         return counter_normal_pair(k0, k1, (first_step // 2).astype(jnp.uint32), x.shape)[1]
@@ -86,9 +85,9 @@ def _steps(system, x, key, breaks, values, dt, plan):
     # the transform run once, in the pass that writes the carry (two real outputs would be two
     # passes, each recomputing the cipher).
     def pair_of_steps(c, step, dw):  # step: the first of the two, even; returns the carry and the middle state
-        x_mid = euler(jnp.real(c), step, dw[0], jnp.imag(c))
+        x_mid = advance(jnp.real(c), step, dw[0], jnp.imag(c))
         za, zb = counter_normal_pair(k0, k1, (step // 2 + 1).astype(jnp.uint32), x_mid.shape)
-        return jax.lax.complex(euler(x_mid, step + 1, dw[1], za), zb), x_mid
+        return jax.lax.complex(advance(x_mid, step + 1, dw[1], za), zb), x_mid
 
     if not plan.deterministic:  # latent normals: Threefry counters (position, first step of the block)
         l0, l1 = key_words(jax.random.fold_in(key, _LATENT_STREAM))
@@ -158,7 +157,7 @@ def _segment(system, x, key, first_record, breaks, values, dt, *, plan):
     return state(c), records
 
 
-def _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width):
+def _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width, solver=Euler()):
     """Segments and chunks of a run: (plan, records per segment, number of segments)."""
     private = float(target.private_noise) > 0
     per_record = n_trials * (target.dim + (width if record_neurons else 0))
@@ -177,14 +176,15 @@ def _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, 
     if private and chunk % 2 == 0 and draw_every % 2:  # even blocks pair the private noise
         draw_every = max([b for b in sizes if b % 2 == 0 and b * drawn <= _DRAW_BUDGET], default=2)
     plan = Plan(n_records=seg_len // split, record_every=chunk, draw_every=draw_every, n_noise=target.noise_dim,
-                deterministic=bool(deterministic), record_neurons=bool(record_neurons), private=private, split=split)
+                deterministic=bool(deterministic), record_neurons=bool(record_neurons), private=private, split=split,
+                solver=solver)
     return plan, seg_len, n_seg
 
 
 def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None, inputs=None,
              record_every: int = 1, record_neurons: bool = False, deterministic: bool = False,
-             progress: bool = True) -> xr.Dataset:
-    """Simulate a target SDE or a network by Euler–Maruyama, batched over trials.
+             progress: bool = True, solver="euler", check_accuracy: bool = True) -> xr.Dataset:
+    """Simulate a target SDE or a network, batched over trials (Euler–Maruyama by default).
 
     A network is integrated in all N neurons (``dx = [-x + J phi(x) + B u + b] dt + Sigma(x) dW``)
     and read out as ``z = M^T x / N`` in the user's coordinates; its noise is drawn only in the
@@ -213,6 +213,15 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
         Switch the noise off.
     progress : bool
         Show a progress bar.
+    solver : str or solver object
+        The step: ``"euler"`` (Euler–Maruyama, the default), ``"heun"`` (stochastic Heun: order
+        2 without noise, strong order 1 with additive noise), ``"milstein"`` (Itô–Milstein, for
+        state-dependent noise), or an object such as ``ddm.Heun()`` (README, "Solvers"). Every
+        solver sees the same Brownian increments and private noise for the same key.
+    check_accuracy : bool
+        Warn (``ddm.AccuracyWarning``) when one step of ``dt`` has a relative local error above
+        5% on the noise-free system (step doubling at 16 points of the region, see
+        ``ddm.check_dt``); False skips the check.
 
     Returns
     -------
@@ -258,11 +267,16 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     if z0.shape != (n_trials, d):
         raise ValueError(f"`z0` must have shape ({d},) or (n_trials={n_trials}, {d}), got {z0.shape}")
     sched = as_schedule(inputs, input_dim=target.input_dim, n_trials=n_trials)
+    solver = as_solver("solver", solver)
+    if not isinstance(check_accuracy, bool):
+        raise ValueError(f"`check_accuracy` must be True or False, got {check_accuracy!r}")
     check_stable_dt(target, dt)
+    if check_accuracy:
+        warn_if_inaccurate(target, dt, solver)
 
     x = target.initial_state(z0)
     width = x.shape[1]
-    plan, seg_len, n_seg = _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width)
+    plan, seg_len, n_seg = _plan(target, n_trials, n_rec, record_every, deterministic, record_neurons, width, solver)
     split = plan.split
     breaks = jnp.asarray(sched.breaks, jnp.float32)
     values = jnp.asarray(sched.values, jnp.float32)
@@ -285,7 +299,7 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
 
     ds = _dataset(target, z_rec, x_rec, sched, np.arange(n_rec + 1) * record_every * dt)
     ds.attrs.update(**target.describe(), dt=dt, t_max=t_max, n_trials=n_trials, record_every=record_every, n_steps=n_steps,
-                    deterministic=int(bool(deterministic)), method="Euler-Maruyama",
+                    deterministic=int(bool(deterministic)), method=solver.method,
                     key=str(np.asarray(jax.random.key_data(key)).tolist()))
     return ds
 
@@ -317,32 +331,3 @@ def _raise_if_nonfinite(zs, first_record, record_every, dt):
             f"simulation diverged: trial {int(trial)} became non-finite between t={t_lo:.6g} and t={t_hi:.6g} "
             f"(steps {(rec - 1) * record_every}..{rec * record_every}); try a smaller `dt`, a smaller noise or a "
             f"start inside the fitted region")
-
-
-def check_stable_dt(target, dt: float, *, n_points: int = 64):
-    """Raise if ``dt`` is too large for a stable Euler step on the fastest linear timescale of
-    the latent drift (max |eigenvalue| of its Jacobian over points of the region; for a network,
-    also the unit leak of the neurons)."""
-    lam = max(_fastest_rate(target, n_points), target.leak_rate)
-    if dt * lam > 2.0:
-        kind = "network" if target.has_neurons else "SDE"
-        raise ValueError(f"`dt`={dt} is too large for stable Euler–Maruyama integration of this {kind}: its fastest "
-                         f"rate is about {lam:.3g} per unit time, so use dt <= {1.0 / lam:.3g}")
-
-
-def _fastest_rate(target, n_points):
-    lo, hi = (np.asarray(a, np.float32) for a in target.region)
-    u = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
-    # a fixed, deterministic low-discrepancy set of points in the region
-    pts = lo + (hi - lo) * np.stack([(u * (1 + 0.618034 * i)) % 1.0 for i in range(len(lo))], axis=-1)
-    jac = np.asarray(_jacobians(target, jnp.asarray(pts)), np.float64)
-    if not np.all(np.isfinite(jac)):
-        return 0.0  # non-finite parameters: the run itself reports where the state diverges
-    ev = np.linalg.eigvals(jac)
-    return float(np.nanmax(np.abs(ev))) if np.all(np.isfinite(ev)) else 0.0
-
-
-@jax.jit
-def _jacobians(system, pts):
-    """Jacobians of the latent drift at the points (n, d, d)."""
-    return jax.vmap(jax.jacfwd(lambda z: system.latent_drift(z)))(pts)
