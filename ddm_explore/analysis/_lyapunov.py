@@ -13,7 +13,7 @@ from .._estimates import warn_sample
 from .._checks import as_array, check_choice, check_int, check_key, check_positive
 from .._steps import euler_step, rk4_step
 from .._system import check_system, require_region
-from ..simulation._simulate import check_stable_dt
+from ..simulation._check_dt import check_stable_dt, with_check_region
 
 SCHEMES = ("rk4", "euler")
 
@@ -152,7 +152,6 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
     if n_blocks < 1:
         raise ValueError(f"`t_max`={t_max} is shorter than one renormalisation block (renorm_every * dt = {block_t})")
     n_transient = int(round(t_transient / block_t))
-    check_stable_dt(target, dt)
 
     k_z, k_v = jax.random.split(key)
     k_w = jax.random.fold_in(key, 0x6E6F6973)  # the noise of noise=True (k_z, k_v as without it)
@@ -165,6 +164,7 @@ def lyapunov_exponent(target, *, key, t_max: float = 1000.0, t_transient: float 
         z0 = np.broadcast_to(z0, (n_trials, d))
     if z0.shape != (n_trials, d):
         raise ValueError(f"`z0` must have shape ({d},) or (n_trials={n_trials}, {d}), got {z0.shape}")
+    check_stable_dt(with_check_region(target, z0), dt)
     X = target.initial_state(z0)
     V = jax.random.normal(k_v, (n_trials, width, n_exponents))
     V = jnp.swapaxes(jnp.linalg.qr(V)[0], 1, 2)  # (trials, k, width), orthonormal rows

@@ -196,6 +196,18 @@ def _doubling(system, x, dt, n_burst, *, solver):
     return x, shifted(y0, dt), shifted(shifted(y0, 0.5 * dt), 0.5 * dt)
 
 
+def with_check_region(target, z0):
+    """``target`` itself, or for an SDE without a region (``region=None``) a copy whose region is the
+    box of the starting points ``z0`` (n, d) widened by 10% of their range (at least 0.1 per side):
+    the points the step checks evaluate the drift at."""
+    if getattr(target, "region", None) is not None:
+        return target
+    z0 = np.asarray(z0, np.float64).reshape(-1, target.dim)
+    lo, hi = z0.min(axis=0), z0.max(axis=0)
+    pad = np.maximum(0.1 * (hi - lo), 0.1)
+    return target.replace(region=((lo - pad).tolist(), (hi + pad).tolist()))
+
+
 def check_stable_dt(target, dt: float, *, n_points: int = 64):
     """Raise if ``dt`` is too large for a stable Euler step on the fastest linear timescale of
     the latent drift (max |eigenvalue| of its Jacobian over points of the region; for a network,

@@ -14,8 +14,8 @@ import xarray as xr
 
 from .._checks import as_array, check_int, check_key, check_positive
 from .._progress import progress_bar
-from .._system import check_system
-from ._check_dt import check_stable_dt, warn_if_inaccurate
+from .._system import check_system, require_region
+from ._check_dt import check_stable_dt, warn_if_inaccurate, with_check_region
 from ._inputs import as_schedule, value_at
 from ._noise import counter_normal_pair, counter_normals, key_words
 from ._solver import AbstractSolver, Euler, as_solver, step_terms
@@ -258,8 +258,8 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
         raise ValueError("`record_neurons`=True needs a Network target; an SDE has no neurons")
     d = target.dim
     k_z0, k_noise = jax.random.split(key)
-    lo, hi = target.region
     if z0 is None:
+        lo, hi = require_region(target, "simulate's random starts", "z0=")
         z0 = np.asarray(jax.random.uniform(k_z0, (n_trials, d), minval=jnp.asarray(lo, jnp.float32), maxval=jnp.asarray(hi, jnp.float32)))
     z0 = as_array("z0", z0)
     if z0.shape == (d,):
@@ -270,9 +270,10 @@ def simulate(target, *, t_max: float, dt: float, n_trials: int = 1, key, z0=None
     solver = as_solver("solver", solver)
     if not isinstance(check_accuracy, bool):
         raise ValueError(f"`check_accuracy` must be True or False, got {check_accuracy!r}")
-    check_stable_dt(target, dt)
+    checked = with_check_region(target, z0)
+    check_stable_dt(checked, dt)
     if check_accuracy:
-        warn_if_inaccurate(target, dt, solver)
+        warn_if_inaccurate(checked, dt, solver)
 
     x = target.initial_state(z0)
     width = x.shape[1]
