@@ -11,6 +11,7 @@ from .io import load as load
 from .io import save as save
 from .matching import ClosedForm as ClosedForm
 from .matching import Embedding as Embedding
+from .matching import FromData as FromData
 from .matching import Optax as Optax
 from .matching import Preconditioned as Preconditioned
 from .matching import PrivateNoise as PrivateNoise
