@@ -22,6 +22,7 @@ from .matching import fit as fit
 from .matching import gaussian as gaussian
 from .matching import occupation as occupation
 from .network import Network as Network
+from .analysis import reduce_neurons as reduce_neurons
 from .sdes import SDE as SDE
 from .sdes import systems as systems
 from .matching import matching_errors as matching_errors

@@ -21,3 +21,4 @@ from ._irreversibility import linear_irreversibility as linear_irreversibility
 from ._trajectory_estimators import coarse_grain as coarse_grain
 from ._trajectory_estimators import lagged_covariance as lagged_covariance
 from ._trajectory_estimators import markov_entropy_production as markov_entropy_production
+from ._pca import reduce_neurons as reduce_neurons

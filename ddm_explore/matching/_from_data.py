@@ -24,8 +24,8 @@ from ._data import TrainingData, _rates
 from ._data_input import as_trajectories
 from ._errors import matching_errors
 from ._fit import _check_finite, _f32, _low_rank_fields, _report, _solver_attrs, _template, _train
-from ._increments import (Moments, aggregate_rows, diffusion_targets, drift_targets, effective_parameters,
-                          held_out_path, noise_factor, rates_product, weighted_gram)
+from ._increments import (Moments, aggregate_rows, diffusion_targets, effective_parameters, held_out_path, lag_combinations,
+                          lag_targets, noise_factor, rates_product, weighted_gram)
 from ._legacy import EMBEDDING_KEYWORDS, resolve_options
 from ._samplers import occupation
 from ._solvers import ClosedForm, Optax, Preconditioned, default_solver, default_start
@@ -34,6 +34,8 @@ from ._solvers import ClosedForm, Optax, Preconditioned, default_solver, default
 RIDGES = tuple(10.0 ** np.arange(-10, 0))
 #: rows of one rates evaluation (bounds the float32 design's memory per call)
 RATES_CHUNK = 1 << 15
+#: states of the data (evenly thinned) on which eps_f and eps_D are measured against ``truth``
+EVALUATION_STATES = 1 << 16
 #: a SampleSizeWarning below this many windows per feature, or above this predicted drift error
 MIN_SAMPLES_PER_FEATURE, MAX_DRIFT_STANDARD_ERROR = 10.0, 0.1
 
@@ -66,7 +68,8 @@ class FromData:
         estimated drift and diffusion on the data's states (default: the connectivity's default).
     truth : SDE, optional
         The process that generated the data, when known (validation): the report's ``eps_f`` and
-        ``eps_D`` are then measured against it on the data's states (else NaN).
+        ``eps_D`` are then measured against it on the data's own states (all of them, evenly thinned
+        to at most max(n_test, 65536): the occupation measure, its sparse tails included), else NaN.
     """
 
     order: int = 2
@@ -101,13 +104,11 @@ class FromData:
 @dataclass(frozen=True)
 class Design:
     """The data as the regression sees them (internal coordinates): per window its design ``row``,
-    targets ``y`` (order q) and ``y1`` (Euler), ``increments`` and held-out flag; per row its
+    ``increments`` (n, q, d) and held-out flag; per row its
     ``positions``, ``counts`` and float32 ``rates``; the Gram moments of all windows and of the
     held-out ones."""
 
     row: np.ndarray
-    y: np.ndarray
-    y1: np.ndarray
     increments: np.ndarray
     test: np.ndarray
     positions: np.ndarray
@@ -122,6 +123,9 @@ class Design:
 def as_from_data(connectivity: str, solver) -> FromData:
     """The data route's options from ``fit``'s ``solver``: FromData as it is; ClosedForm(ridge) its
     ridge; Optax or Preconditioned the optax stage for full and symmetric J."""
+    if isinstance(solver, ClosedForm) and connectivity != "low_rank":
+        raise ValueError(f"`solver`=ClosedForm() is the closed form for connectivity='low_rank' only; use "
+                         f"ddm.FromData(train=ddm.Optax() or ddm.Preconditioned()) for connectivity={connectivity!r}")
     if solver is None:
         solver = FromData()
     elif isinstance(solver, ClosedForm):
@@ -173,49 +177,48 @@ def build_design(traj, template, opts: FromData, key) -> Design:
                          f"{traj.n_trials} trials, {len(zi)} windows")
     rates = _rates_of(template, positions)
     counts_test = np.bincount(row[test], minlength=len(counts)).astype(np.float64)
-    return Design(row=row, y=drift_targets(incs, traj.delta, opts.order), y1=drift_targets(incs, traj.delta, 1),
-                  increments=incs, test=test, positions=positions, counts=counts, rates=rates,
+    return Design(row=row, increments=incs, test=test, positions=positions, counts=counts, rates=rates,
                   XX=weighted_gram(rates, counts), XX_test=weighted_gram(rates, counts_test), split=split,
                   dropped=dropped)
 
 
-def _fit_targets(des: Design, Y, ridge_rule, ridges, column_weights):
-    """Ridge fit of the window targets Y (n, t) on the design; the ridge given or chosen on the
-    held-out windows. Returns (beta (p, t) from all windows, ridge, held-out path, all-window moments)."""
+def _fit_targets(des: Design, Y, ridge_rule, ridges, column_weights, C=None):
+    """Ridge fit of the window targets Y (n, t) on the design, the ridge given or chosen by the
+    held-out error of the combined targets ``Y @ C`` (default: Y itself). Returns (beta (p, t) from
+    all windows, ridge, held-out path, all-window moments)."""
     total = Moments.of(des.rates, des.XX, des.row, Y)
     test = Moments.of(des.rates, des.XX_test, des.row, Y, des.test)
+    C = np.eye(Y.shape[1]) if C is None else C
     grid = ridges if ridge_rule == "auto" else (ridge_rule,)
-    path = held_out_path(total - test, test, grid, column_weights)
+    path = held_out_path((total - test).combine(C), test.combine(C), grid, column_weights)
     ridge = grid[int(np.argmin(path))]
     return total.solve(ridge), ridge, (np.asarray(grid), path), total
 
 
-def _drift(des: Design, opts: FromData, scale):
-    """The drift's coefficients (order q and Euler), the ridge, its held-out path and the moments."""
+def _lags(des: Design, opts: FromData, scale, delta: float):
+    """The regressions of every lag's increment (and of z) on the features, the ridge chosen by the
+    held-out error of the order-q drift (user units)."""
     pos = des.positions[des.row]
-    d = pos.shape[1]
-    Y = np.concatenate([des.y + pos, des.y1 + pos], axis=1)  # the regression of f + z (internal)
-    weights = np.concatenate([scale**2, np.zeros(d)])  # held-out error of the order-q drift, user units
-    return _fit_targets(des, Y, opts.ridge, opts.ridges, weights)
+    C, _ = lag_combinations(opts.order, pos.shape[1])
+    Y = lag_targets(des.increments, pos, delta, opts.order)
+    return _fit_targets(des, Y, opts.ridge, opts.ridges, scale**2, C)
 
 
-def _drift_at_rows(des: Design, beta) -> np.ndarray:
-    """``-z + W^T phi + b`` at the design rows for coefficients beta (p, t), t a multiple of d
-    (several drifts side by side)."""
-    pos = np.tile(des.positions, beta.shape[1] // des.positions.shape[1])
-    return rates_product(des.rates, beta[:-1]) + beta[-1] - pos
+def _at_rows(des: Design, beta) -> np.ndarray:
+    """``[rates, 1] @ beta`` at the design rows (n_rows, t)."""
+    return rates_product(des.rates, beta[:-1]) + beta[-1]
 
 
-def _diffusion(des: Design, f_rows, opts: FromData, noise: str, scale, delta: float):
+def _diffusion(des: Design, means, opts: FromData, noise: str, scale, delta: float):
     """g g^T (internal) at the design rows (n_rows, d, d), the multiplicative fit's ridge and path."""
     d = des.positions.shape[1]
-    T = diffusion_targets(des.increments, f_rows[des.row], delta, opts.order)
+    T = diffusion_targets(des.increments, means[des.row], delta, opts.order)
     if noise == "additive":
         S = T.mean(0)
         return np.broadcast_to(0.5 * (S + S.T), (len(des.counts), d, d)), np.nan, None
     w = np.outer(scale, scale).reshape(-1) ** 2
     beta, ridge, path, _ = _fit_targets(des, T.reshape(len(T), d * d), opts.ridge, opts.ridges, w)
-    S = (rates_product(des.rates, beta[:-1]) + beta[-1]).reshape(-1, d, d)
+    S = _at_rows(des, beta).reshape(-1, d, d)
     return 0.5 * (S + np.swapaxes(S, 1, 2)), ridge, path
 
 
@@ -223,15 +226,19 @@ def estimate(traj, template, opts: FromData, noise: str, key) -> dict:
     """Drift and diffusion of the data on the template's features (internal coordinates)."""
     scale = np.asarray(template.scale, np.float64)
     des = build_design(traj, template, opts, key)
-    d = des.positions.shape[1]
-    beta_all, ridge, path, moments = _drift(des, opts, scale)
-    beta = beta_all[:, :d]
-    train_error = moments.column_errors(beta_all)[:d] @ scale**2
-    target_power = float(np.mean(np.sum((des.y * scale) ** 2, 1)))
-    f_both = _drift_at_rows(des, beta_all)
-    f_rows, f1_rows = f_both[:, :d], f_both[:, d:]
-    S_rows, ridge_S, path_S = _diffusion(des, f_rows, opts, noise, scale, traj.delta)
-    S1 = diffusion_targets(des.increments, f1_rows[des.row], traj.delta, 1).mean(0)
+    q, d = opts.order, des.positions.shape[1]
+    beta_lags, ridge, path, moments = _lags(des, opts, scale, traj.delta)
+    C, C_euler = lag_combinations(q, d)
+    beta = beta_lags @ C
+    fitted = _at_rows(des, np.concatenate([beta_lags, beta, beta_lags @ C_euler], axis=1))
+    means = traj.delta * fitted[:, :q * d].reshape(-1, q, d)  # E[z_{k+j} - z_k | z_k] per row
+    f_rows = fitted[:, (q + 1) * d:(q + 2) * d] - des.positions
+    f1_rows = fitted[:, (q + 2) * d:] - des.positions
+    S_rows, ridge_S, path_S = _diffusion(des, means, opts, noise, scale, traj.delta)
+    S1 = diffusion_targets(des.increments, means[des.row], traj.delta, 1).mean(0)
+    train_error = moments.combine(C).column_errors(beta) @ scale**2
+    y = (lag_targets(des.increments, 0 * des.increments[:, 0], traj.delta, q) @ C) * scale  # the drift target, user units
+    target_power = float(np.mean(np.sum(y**2, 1)))
     return dict(design=des, beta=beta, f_rows=f_rows, f1_rows=f1_rows, S_rows=S_rows, S1=S1, ridge=ridge, path=path,
                 ridge_S=ridge_S, path_S=path_S, moments=moments,
                 loss=float(train_error / target_power) if target_power > 0 else np.nan)
@@ -246,7 +253,7 @@ def _statistics(est: dict, traj, scale, order: int) -> dict:
     ss = np.outer(scale, scale)
     S_mean = np.einsum("r,rij->ij", w, est["S_rows"]) / w.sum() * ss
     n, n_features = len(des.row), des.rates.shape[1] + 1
-    tr_noise = float(np.trace(S_mean)) / traj.delta  # the Euler target's noise variance per window
+    tr_noise = max(float(np.trace(S_mean)), 0.0) / traj.delta  # the Euler target's noise variance per window
     f2 = float(w @ np.sum(f_q**2, 1) / w.sum())
     df = effective_parameters(est["moments"], est["ridge"])
     S1 = est["S1"] * ss
@@ -294,6 +301,16 @@ def _network(template, M, x0, est, sample, opts, connectivity, noise, keys, prog
     return _train(opts.train, start, template, M, x0, sample, G, sol, connectivity, keys, progress)
 
 
+def _data_sampler(traj):
+    """The occupation measure of the data's states; its extent is the network's region."""
+    pts = traj.finite_points()
+    lo, hi = (pts.min(0), pts.max(0)) if len(pts) else (np.zeros(traj.dim), np.zeros(traj.dim))
+    if len(pts) < 2 or np.any(hi <= lo):
+        raise ValueError(f"`data` must hold at least 2 observations without NaN that span every latent dimension, got "
+                         f"{len(pts)} spanning [{', '.join(f'{a:.3g}' for a in lo)}] .. [{', '.join(f'{b:.3g}' for b in hi)}]")
+    return occupation(pts)
+
+
 def _check_arguments(traj, N, connectivity, noise, sampler, private_noise, legacy):
     if N < traj.dim:
         raise ValueError(f"`n_neurons` must be >= the latent dimension {traj.dim}, got {N}")
@@ -335,8 +352,8 @@ def fit_data(data, n_neurons: int = 256, *, key, connectivity: str = "low_rank",
     n_test = check_int("n_test", n_test, minimum=2)
 
     t_start = time.perf_counter()
-    k_embed, k_split, k_rows, k_test, k_init, k_opt = jax.random.split(key, 6)
-    points = occupation(traj.finite_points())
+    k_embed, k_split, k_rows, k_init, k_opt = jax.random.split(key, 5)
+    points = _data_sampler(traj)
     M, x0, template = _template(traj, points, N, embedding, k_embed, connectivity, noise)
     est = estimate(traj, template, opts, noise, k_split)
     sample = _sample_rows(est["design"], est, n_samples, k_rows)
@@ -347,8 +364,11 @@ def fit_data(data, n_neurons: int = 256, *, key, connectivity: str = "low_rank",
     scale = np.asarray(template.scale, np.float64)
     stats = _statistics(est, traj, scale, opts.order)
     _warn_if_few(stats, len(est["design"].row), N)
-    test_points = points.sample(k_test, n_test)
-    eps = matching_errors(net, opts.truth, test_points) if opts.truth is not None else (np.nan, np.nan)
+    eps = (np.nan, np.nan)
+    if opts.truth is not None:  # on the data's own states, evenly thinned (the tails, where errors are largest, included)
+        pts = traj.finite_points()
+        n_test = min(len(pts), max(n_test, EVALUATION_STATES))
+        eps = matching_errors(net, opts.truth, pts[np.linspace(0, len(pts) - 1, n_test).round().astype(int)])
     attrs = _attrs(traj, est, opts, N, connectivity, noise, points, n_samples, n_test, fit_seconds, interrupted, embedding)
     report = _report(net, history, eps, attrs,
                      est["beta"][:N] if connectivity == "low_rank" else None)
@@ -359,9 +379,10 @@ def _attrs(traj, est, opts, N, connectivity, noise, points, n_samples, n_test, f
     des = est["design"]
     solver = dict(method="increments", solver=repr(opts), steps=0, precondition=0) if opts.train is None else \
         dict(_solver_attrs(opts.train), solver=repr(opts))
+    solver["ridge"] = float(est["ridge"])  # the drift regression's (the optax stage's warm start)
     return dict(target=traj.name, target_params="", n_neurons=N, dim=traj.dim, input_dim=0, connectivity=connectivity,
                 noise=noise, sampler=points.describe(), n_samples=n_samples, n_test=n_test, fit_seconds=fit_seconds,
-                interrupted=int(interrupted), **solver, ridge=float(est["ridge"]), latent_gain=embedding.latent_gain,
+                interrupted=int(interrupted), **solver, latent_gain=embedding.latent_gain,
                 offset_scale=embedding.offset_scale, nonlinearity=embedding.nonlinearity, private_noise=0.0,
                 data_route=1, delta=traj.delta, order=opts.order, n_trials=traj.n_trials,
                 n_observations=traj.n_observations, n_missing=traj.n_missing, n_increments=len(des.row),
