@@ -124,7 +124,7 @@ def test_van_der_pol_from_data(vdp_data):
     # the held-out error sits just above the noise floor of the target (the drift's error is small)
     assert 1.0 <= float(rep.held_out_error / rep.held_out_floor) < 1.05
     # the fitted network runs: its noise-free cycle has the target's period within 2%
-    kw = dict(t_max=80.0, dt=0.01, z0=[2.0, 0.0], record_every=5, deterministic=True, progress=False)
+    kw = dict(t_max=100.0, dt=0.01, z0=[2.0, 0.0], record_every=5, deterministic=True, progress=False)
     T = [float(ddm.analysis.limit_cycle(ddm.simulate(s, key=KEY, **kw).z).period[0]) for s in (sde, net)]
     assert abs(T[1] / T[0] - 1) < 0.02
 
