@@ -11,6 +11,7 @@ from .io import load as load
 from .io import save as save
 from .matching import ClosedForm as ClosedForm
 from .matching import Embedding as Embedding
+from .matching import FromData as FromData
 from .matching import Optax as Optax
 from .matching import Preconditioned as Preconditioned
 from .matching import PrivateNoise as PrivateNoise
@@ -21,6 +22,7 @@ from .matching import fit as fit
 from .matching import gaussian as gaussian
 from .matching import occupation as occupation
 from .network import Network as Network
+from .analysis import reduce_neurons as reduce_neurons
 from .sdes import SDE as SDE
 from .sdes import CallbackDriftWarning as CallbackDriftWarning
 from .analysis import propose_time_scale as propose_time_scale

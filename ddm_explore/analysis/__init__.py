@@ -22,3 +22,4 @@ from ._trajectory_estimators import coarse_grain as coarse_grain
 from ._trajectory_estimators import lagged_covariance as lagged_covariance
 from ._trajectory_estimators import markov_entropy_production as markov_entropy_production
 from ._time_scale import propose_time_scale as propose_time_scale
+from ._pca import reduce_neurons as reduce_neurons

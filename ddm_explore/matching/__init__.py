@@ -2,6 +2,7 @@
 
 from ._errors import matching_errors as matching_errors
 from ._fit import fit as fit
+from ._from_data import FromData as FromData
 from ._loss import matching_loss as matching_loss
 from ._private_noise import PrivateNoise as PrivateNoise
 from ._samplers import Sampler as Sampler

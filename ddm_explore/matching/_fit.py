@@ -17,6 +17,7 @@ from .._threads import one_blas_thread
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
 from ._closed_form import closed_form, closed_form_loss, design_gram
 from ._data import draw_inputs, training_data
+from ._data_input import is_trajectory_data
 from ._errors import matching_errors
 from ._legacy import resolve_options
 from ._loss import combine, effective, partition
@@ -49,8 +50,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
 
     Parameters
     ----------
-    target : SDE
-        The target (a built-in from ``ddm.systems`` or a user's ``ddm.SDE``).
+    target : SDE or recorded trajectories
+        The target (a built-in from ``ddm.systems`` or a user's ``ddm.SDE``), or data: an xarray
+        DataArray (trial, time, latent) with a uniform time coordinate, or a list of them; its
+        settings are ``solver=ddm.FromData(...)`` (README, "Learning from data").
     n_neurons : int
         N, at least the latent dimension d.
     key : PRNG key
@@ -101,6 +104,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     >>> report.sizes["step"]
     10
     """
+    if is_trajectory_data(target):  # recorded trajectories instead of formulas: METHOD.md section 9
+        return fit_data(target, n_neurons, key=key, connectivity=connectivity, noise=noise, solver=solver, sampler=sampler,
+                        embedding=embedding, n_samples=n_samples, n_test=n_test, private_noise=private_noise,
+                        progress=progress, **legacy)
     check_sde("target", target)
     key = check_key("key", key)
     N = check_int("n_neurons", n_neurons)
@@ -274,3 +281,7 @@ def _report(net, history, eps, attrs, W64=None) -> xr.Dataset:
              eps_D=((), eps[1], dict(long_name="held-out relative diffusion error", n_test=n_test)),
              weight_rms=((), weight_rms, dict(long_name="RMS readout weight (low_rank) or sqrt(N) RMS J"))),
         coords=dict(step=np.arange(len(history))), attrs=attrs)
+
+
+# the data route builds on the helpers above, so it is imported once they exist
+from ._from_data import fit_data  # noqa: E402
