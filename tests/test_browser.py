@@ -1,14 +1,20 @@
-"""The panels notebook served by Voila, driven in headless Chromium (Playwright): what a class sees.
+"""The panels app served as a class gets it (``ddm-explore classroom``: Voila with a token and
+classroom/voila.py), driven in headless Chromium (Playwright) at a 1280x800 viewport.
 
 Needs /usr/bin/chromium (``python3 dev.py test`` installs it when run as root). The test fails,
 never skips, when the browser is missing. It checks that the first drawn plots match the
-controls, moves a slider and checks the plots follow it, clicks Retrain and checks the plot of the
-network and the eps readout change, moves the trajectory panel's private noise and flips its
-"fitted for this noise" switch and checks the drawn paths are the library's, and saves
-screenshots under the test's tmp dir.
+controls, that no panel reaches past the visible width and no visible text shows a Python dict,
+"None" or "nan", moves a slider and checks the plots follow it, clicks Retrain and checks the
+plot of the network and the eps readout change, moves the trajectory panel's private noise and
+flips its "fitted for this noise" switch and checks the drawn paths are the library's, retrains
+with symmetric connectivity and checks no widget shows an error and the Train plot keeps its
+width and keeps following the target, then reloads the page three times and checks that at most
+one kernel is alive afterwards (each page's kernel is shut down when it is left). Screenshots go
+under the test's tmp dir.
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,9 +26,11 @@ from pathlib import Path
 
 import jax
 import numpy as np
+import psutil
 import pytest
 
 import ddm_explore as ddm
+from ddm_explore.cli import build_parser, classroom_command
 from ddm_explore.panels import SYSTEMS
 from ddm_explore.panels import _trajectories as trajectories_module
 from ddm_explore.panels._plots import arrows
@@ -34,6 +42,25 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 START_S = 300  # Voila runs the whole notebook on page load: first compilations on 2 busy cores
+VIEWPORT = dict(width=1280, height=800)
+TOKEN = "ddm-browser-test"
+PANELS = (".ddm-playground", ".ddm-train", ".ddm-trajectories", ".ddm-transitions", ".ddm-decompositions")
+
+# what a student sees: the text of the page and of the plots (SVG text is not in innerText), and
+# how far right each panel and the page reach
+VISIBLE = """
+() => ({
+  text: document.body.innerText,
+  svg: Array.from(document.querySelectorAll('.js-plotly-plot svg text')).map(t => t.textContent),
+  width: document.documentElement.clientWidth,
+  scroll_width: document.documentElement.scrollWidth,
+  panels: Array.from(document.querySelectorAll('.ddm-panel')).map(p => {
+    const r = p.getBoundingClientRect(); return {cls: p.className, left: r.left, right: r.right}; }),
+  plots: Array.from(document.querySelectorAll('.ddm-panel .js-plotly-plot')).map(p => p.getBoundingClientRect().width),
+})
+"""
+# a Python dict, None or nan, as str() of a dict or a float prints them
+DEVELOPER_TEXT = re.compile(r"\{'|\bNone\b|\bnan\b|Error displaying widget|model not found|Traceback|xarray|ddm\.")
 
 # plotly.js may hold arrays as typed arrays or as {dtype, bdata, shape}: read both
 READ_TRACES = """
@@ -70,22 +97,25 @@ def _free_port():
 
 
 @pytest.fixture
-def voila_url(tmp_path):
+def app(tmp_path):
+    """The classroom command's Voila server (its token, settings and a fresh compilation cache) on
+    127.0.0.1; yields (url with the token, server process)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `python3 dev.py test` as root (it installs Debian's chromium) "
                     f"or `apt-get install -y chromium`")
     port = _free_port()
+    args = build_parser().parse_args(["classroom", "--port", str(port), "--token", TOKEN, "--notebook", str(NOTEBOOK),
+                                      "--jax-cache", str(tmp_path / "jax-cache")])
+    cmd, env = classroom_command(args)
+    env.update(PYTHONHASHSEED="0", PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p))
     log = open(tmp_path / "voila.log", "w")
-    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0")
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-                             "--Voila.ip=127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:  # ready when a missing path answers 403/404 (a GET of / would run the notebook)
             try:
-                urllib.request.urlopen(f"{url}/ddm-readiness-probe", timeout=2)
+                urllib.request.urlopen(f"{url}/ddm-readiness-probe?token={TOKEN}", timeout=2)
             except urllib.error.HTTPError as err:
                 if err.code in (403, 404):
                     break
@@ -94,7 +124,7 @@ def voila_url(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("voila did not start:\n" + (tmp_path / "voila.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield url
+        yield f"{url}/?token={TOKEN}", proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -102,6 +132,24 @@ def voila_url(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def _kernels(proc):
+    """The kernels the server runs (Voila lists none over HTTP): its ipykernel child processes."""
+    return [c for c in psutil.Process(proc.pid).children(recursive=True)
+            if any("ipykernel" in part for part in c.cmdline())]
+
+
+def _check_visible(page, where):
+    """No panel reaches past the visible width, every plot has room, no text a student reads
+    shows a dict, None, nan, a widget error or developer text."""
+    v = page.evaluate(VISIBLE)
+    assert v["scroll_width"] <= v["width"], f"{where}: the page scrolls sideways ({v['scroll_width']} > {v['width']} px)"
+    wide = [p for p in v["panels"] if p["right"] > v["width"] + 0.5 or p["left"] < -0.5]
+    assert not wide, f"{where}: panels past the visible area (width {v['width']}): {wide}"
+    assert all(w > 300 for w in v["plots"]), f"{where}: a plot squeezed: widths {v['plots']}"
+    bad = [t for t in [*v["text"].splitlines(), *v["svg"]] if DEVELOPER_TEXT.search(t)]
+    assert not bad, f"{where}: text a student should not see: {bad[:10]}"
 
 
 def _contours(traces):
@@ -130,23 +178,29 @@ def _flat(traces, i, key):
 
 
 @pytest.mark.slow
-def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
+def _open(page, url):
+    """Load the app and wait (bounded) until every panel has drawn its plot."""
+    page.set_default_timeout(START_S * 1000)
+    page.goto(url, timeout=START_S * 1000)
+    for sel in PANELS:
+        page.wait_for_selector(f"{sel} .js-plotly-plot")
+    page.wait_for_function(f"() => ({READ_TRACES})('.ddm-decompositions') !== null")
+    page.set_default_timeout(120_000)
+
+
+def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    url, server = app
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-                                                   args=ARGS, viewport=dict(width=1500, height=1000))
+                                                   args=ARGS, viewport=VIEWPORT)
         page_errors = []
         try:
             page = ctx.new_page()
             page.on("pageerror", lambda err: page_errors.append(str(err)[:300]))
-            page.set_default_timeout(START_S * 1000)
-            page.goto(voila_url, timeout=START_S * 1000)
-            panels = (".ddm-playground", ".ddm-train", ".ddm-trajectories", ".ddm-transitions", ".ddm-decompositions")
-            for sel in panels:
-                page.wait_for_selector(f"{sel} .js-plotly-plot")
-            page.wait_for_function(f"() => ({READ_TRACES})('.ddm-decompositions') !== null")
-            page.set_default_timeout(120_000)
+            _open(page, url)
+            panels = PANELS
 
             def controls():
                 return {name: float(page.inner_text(f".ddm-param-{name} .widget-readout")) for name in ("c", "D", "h")}
@@ -170,6 +224,7 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             assert "eps_f =" in eps_first and "press Retrain" not in eps_first
             assert "simulated: network" in page.inner_text(".ddm-transitions-readout")
             page.screenshot(path=str(tmp_path / "panels_first.png"), full_page=True)
+            _check_visible(page, "first page")
 
             # 2. a slider move reaches the kernel and every panel that depends on the target
             handle = page.locator(".ddm-param-c .noUi-handle")
@@ -196,7 +251,7 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             page.click(".ddm-retrain")
             eps_new = _wait_for(lambda: page.inner_text(".ddm-eps"), lambda v: "press Retrain" not in v and v != eps_moved,
                                 "the eps readout of the new network")
-            assert "eps_f =" in eps_new and "N = 128" in eps_new
+            assert "eps_f =" in eps_new and "128 neurons" in eps_new
             net_x = _wait_for(lambda: _flat(traces(".ddm-train"), 1, "x"),
                               lambda x: x.shape != _flat(train_moved, 1, "x").shape or not np.allclose(x, _flat(train_moved, 1, "x"), equal_nan=True),
                               "the network's drift arrows after Retrain")
@@ -235,10 +290,47 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             ref = ddm.simulate(aware, n_trials=n_traj, key=k_sim, z0=z0, progress=False, **SYSTEMS["ring_wells"]["sim"])
             np.testing.assert_allclose(aware_x[np.isfinite(aware_x)], ref.z.values[..., 0].ravel(), rtol=1e-3, atol=1e-3)
 
+            _check_visible(page, "after Retrain and private noise")
             shot = tmp_path / "panels.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
             for sel in panels:  # the app scrolls inside the page: one picture per panel
                 page.locator(sel).screenshot(path=str(tmp_path / f"{sel.strip('.')}.png"))
+
+            # 5. a symmetric Retrain: no widget error, the Train plot keeps its width and follows the target
+            _symmetric_retrain(page, traces, controls, tmp_path)
+            _check_visible(page, "after a symmetric Retrain")
+
+            # 6. three reloads leave at most one kernel (the page's): a left page's kernel is shut down
+            for _ in range(3):
+                _open(page, url)
+            alive = _wait_for(lambda: len(_kernels(server)), lambda n: n <= 1, "at most one kernel after three reloads",
+                              timeout=60)
+            assert alive == 1
+            page.close(run_before_unload=True)  # a student closes the tab
+            _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "no kernel once the last page is closed",
+                      timeout=60)
         finally:
             ctx.close()
+
+
+def _symmetric_retrain(page, traces, controls, tmp_path):
+    width = page.evaluate("() => document.querySelector('.ddm-train .js-plotly-plot').getBoundingClientRect().width")
+    page.select_option(".ddm-connectivity select", "symmetric")
+    page.click(".ddm-retrain")
+    _wait_for(lambda: page.inner_text(".ddm-eps"), lambda v: "symmetric" in v and "press Retrain" not in v,
+              "the eps readout of the symmetric network", timeout=300)
+    page.wait_for_timeout(2000)  # the other panels redraw after the announcement
+    page.locator(".ddm-train").screenshot(path=str(tmp_path / "train_symmetric.png"))
+    text = page.inner_text("body")
+    assert "Error displaying widget" not in text and "model not found" not in text, text[:2000]
+    after = page.evaluate("() => document.querySelector('.ddm-train .js-plotly-plot').getBoundingClientRect().width")
+    assert after > 0.9 * width, f"the Train plot shrank from {width} to {after} px"
+    # the Train plot keeps updating: a move of c redraws the target drift there
+    before = controls()
+    page.locator(".ddm-param-c .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    moved = _wait_for(controls, lambda v: v["c"] != before["c"], "the c slider after the symmetric Retrain")
+    tx, _ = arrows(ddm.analysis.drift_field(ddm.systems.ring_wells(**moved), TRAIN_GRID).drift)
+    _wait_for(lambda: _flat(traces(".ddm-train"), 0, "x"), lambda x: x.shape == tx.shape and np.allclose(x, tx, rtol=1e-5, atol=1e-6),
+              "the Train panel's target drift after the symmetric Retrain")
