@@ -32,10 +32,20 @@ def show(src: str):
 
 
 def collapsed(src: str, title: str = "Solution"):
-    """A solution cell, collapsed in JupyterLab (source hidden until clicked)."""
+    """A solution cell, collapsed in JupyterLab: its code and its output stay hidden until clicked
+    (nbval still runs it and checks the output)."""
     cell = code(src)
-    cell.metadata["jupyter"] = {"source_hidden": True}
+    cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     cell.metadata.setdefault("tags", []).append("solution")
+    return cell
+
+
+def blanks(src: str):
+    """Starter code with blanks (``___``) for the student to fill: not run when the notebook is
+    built (nbclient's ``skip-execution``) nor when it is tested (``nbval-skip``), so it stores no
+    output."""
+    cell = code(src)
+    cell.metadata.setdefault("tags", []).extend(["skip-execution", "nbval-skip"])
     return cell
 
 

@@ -18,14 +18,14 @@ from ._plots import widget
 CSS = """<style>
 .ddm-panel { max-width: 100%; box-sizing: border-box; overflow: hidden; }
 .ddm-row { display: flex; flex-flow: row wrap; align-items: flex-start; max-width: 100%; }
-.ddm-controls { flex: 0 0 330px; max-width: 100%; overflow: hidden; }
+.ddm-controls { flex: 0 0 350px; max-width: 100%; overflow: hidden; }
 .ddm-controls .widget-html-content { white-space: normal; line-height: 1.35; }
 .ddm-figure { flex: 1 1 560px; min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; }
 .ddm-figure .js-plotly-plot { width: 100% !important; min-width: 520px; }
 .ddm-message .widget-html-content { white-space: normal; }
 </style>"""
 #: width of a control (its label included)
-CONTROL_WIDTH = "320px"
+CONTROL_WIDTH = "340px"
 
 #: errors a panel shows instead of raising: bad values from the user
 USER_ERRORS = (ValueError, FloatingPointError)
@@ -158,13 +158,13 @@ def slider(name, spec, css, tooltip=""):
     """A float slider labelled ``name`` with a tooltip; ``spec`` is (min, max, step, default)."""
     lo, hi, step, default = spec
     w = widgets.FloatSlider(value=default, min=lo, max=hi, step=step, description=name, tooltip=tooltip or name,
-                            continuous_update=False, readout_format=".2f", style=dict(description_width="120px"),
+                            continuous_update=False, readout_format=".2f", style=dict(description_width="150px"),
                             layout=dict(width=CONTROL_WIDTH))
     w.add_class(css)
     return w
 
 
-def labelled(w, tooltip, css=None, width="120px"):
+def labelled(w, tooltip, css=None, width="150px"):
     """Give a control a tooltip, the panels' label width and (optionally) a CSS class."""
     w.tooltip = tooltip
     if hasattr(w, "style") and hasattr(w.style, "description_width"):

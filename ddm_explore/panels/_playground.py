@@ -147,6 +147,7 @@ class Playground(Panel):
             fig.add_trace(go.Scatter(mode="lines", name="drift (arrows)", line=dict(color="#9aa", width=1)), 1, 1)
             for i, color in enumerate(("#1f77b4", "#d62728")):
                 fig.add_trace(go.Contour(name=f"nullcline f{i + 1} = 0", showscale=False, showlegend=True,
+                                         colorscale=[[0, color], [1, color]],
                                          contours=dict(start=0, end=0, size=1, coloring="lines"),
                                          line=dict(color=color, width=2, dash="dash")), 1, 1)
             fig.add_trace(go.Scatter(mode="lines", name="sample paths", line=dict(width=1, color="#2ca02c")), 1, 1)

@@ -76,7 +76,7 @@ class TransitionPanel(Panel):
         super().__init__(state if state is not None else PanelState(SYSTEM))
         params = SYSTEMS[SYSTEM]["params"]
         self.cue = widgets.ToggleButtons(options=self._cue_options(4), value=-1, description="cue well",
-                                         tooltips=self._cue_tooltips(4), style=dict(button_width="48px"))
+                                         tooltips=self._cue_tooltips(4), style=dict(button_width="58px"))
         self.amplitude = slider("cue strength", CUE_SIZE, "ddm-cue-amplitude",
                                 "how hard the cue pushes towards its well (an input in latent units per tau)")
         self.duration = slider("cue duration", CUE_DURATION, "ddm-cue-duration",
