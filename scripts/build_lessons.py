@@ -227,10 +227,14 @@ fig = go.Figure([go.Surface(x=plane[0], y=plane[1], z=plane[2], opacity=0.35, sh
                  go.Scatter3d(x=x[:, 0], y=x[:, 1], z=x[:, 2], mode="lines", line=dict(color="#d62728", width=4),
                               name="activations x(t) of the running network")])
 for k, colour in enumerate(("#1f77b4", "#2ca02c")):  # the plane's directions: columns of M (shortened)
-    end = x0[three] + 0.3 * M[three, k]
+    end = x0[three] + M[three, k]
     fig.add_scatter3d(x=[x0[0], end[0]], y=[x0[1], end[1]], z=[x0[2], end[2]], mode="lines+markers",
                       line=dict(color=colour, width=6), marker=dict(size=[2, 5]), name=f"column {k + 1} of M (z{k + 1} direction)")
-fig.update_layout(scene=dict(xaxis_title="x of neuron 1", yaxis_title="x of neuron 2", zaxis_title="x of neuron 3"),
+normal = np.cross(M[three, 0], M[three, 1])
+normal, along = normal / np.linalg.norm(normal), M[three, 0] / np.linalg.norm(M[three, 0])
+eye = 2.2 * (0.8 * normal + 0.6 * along)              # look at the plane from above, slightly tilted
+fig.update_layout(scene=dict(xaxis_title="x of neuron 1", yaxis_title="x of neuron 2", zaxis_title="x of neuron 3",
+                             aspectmode="data", camera=dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]))),
                   height=460, template="plotly_white", margin=dict(t=30, l=0, r=0, b=0),
                   title="three neurons of 128: the state moves on the latent plane")"""),
     show("""fig = go.Figure([go.Scatter(x=ref.z[0, :, 0], y=ref.z[0, :, 1], name="target", line=dict(color="black")),

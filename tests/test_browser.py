@@ -13,6 +13,7 @@ one kernel is alive afterwards (each page's kernel is shut down when it is left)
 under the test's tmp dir.
 """
 
+import json
 import os
 import re
 import signal
@@ -335,3 +336,104 @@ def _symmetric_retrain(page, traces, controls, tmp_path):
     tx, _ = arrows(ddm.analysis.drift_field(ddm.systems.ring_wells(**moved), TRAIN_GRID).drift)
     _wait_for(lambda: _flat(traces(".ddm-train"), 0, "x"), lambda x: x.shape == tx.shape and np.allclose(x, tx, rtol=1e-5, atol=1e-6, equal_nan=True),
               "the Train panel's target drift after the symmetric Retrain")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a temporary copy of panels.ipynb (token, autosave and news off, fresh config
+    dirs, the app object exposed so the test can run all cells); yields the notebook's URL."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `python3 dev.py test` as root or `apt-get install -y chromium`")
+    copy = tmp_path / "notebooks"
+    copy.mkdir()
+    (copy / NOTEBOOK.name).write_bytes(NOTEBOOK.read_bytes())
+    settings = tmp_path / "lab-settings"
+    for rel, value in {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                                           "checkForUpdates": False},
+                       "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}.items():
+        (settings / rel).parent.mkdir(parents=True, exist_ok=True)
+        (settings / rel).write_text(json.dumps(value))
+    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0", JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyterlab", str(copy), "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+           "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("jupyter lab did not start:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={TOKEN}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+# how far right each panel reaches, against the right edge of the visible notebook area
+LAB_LAYOUT = """
+() => {
+  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
+          || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const area = nb.getBoundingClientRect();
+  const sidebar = document.querySelector('#jp-left-stack');
+  return {
+    right: area.right, left: area.left,
+    sidebar: sidebar ? sidebar.getBoundingClientRect().width : 0,
+    panels: Array.from(document.querySelectorAll('.ddm-panel')).map(p => {
+      const r = p.getBoundingClientRect(); return {cls: p.className, left: r.left, right: r.right}; }),
+    plots: Array.from(document.querySelectorAll('.ddm-panel .js-plotly-plot')).map(p => p.getBoundingClientRect().width),
+  };
+}
+"""
+
+
+@pytest.mark.slow
+def test_jupyterlab_with_the_file_browser_open_keeps_every_panel_in_view(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+                                                   args=ARGS, viewport=VIEWPORT)
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(START_S * 1000)
+            page.goto(lab, timeout=START_S * 1000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+            if not page.is_visible(".jp-FileBrowser"):
+                page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
+            page.wait_for_selector(".jp-FileBrowser", state="visible")
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('notebook:run-all-cells')")
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus, .jp-Toolbar-kernelName")
+            page.wait_for_timeout(3000)  # the kernel connects
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            for sel in PANELS:  # each panel drawn (the notebook scrolls: bring each into view)
+                page.wait_for_selector(f"{sel} .js-plotly-plot", state="attached")
+                page.locator(sel).scroll_into_view_if_needed()
+                page.wait_for_selector(f"{sel} .js-plotly-plot svg.main-svg", state="attached")
+            page.wait_for_timeout(2000)
+            page.screenshot(path=str(tmp_path / "lab.png"))
+            v = page.evaluate(LAB_LAYOUT)
+            assert v["sidebar"] > 150, f"the file browser is not open: {v}"
+            wide = [q for q in v["panels"] if q["right"] > v["right"] + 0.5]
+            assert len(v["panels"]) == len(PANELS) and not wide, f"panels past the notebook's right edge {v['right']}: {wide}"
+            assert all(w > 300 for w in v["plots"]), f"a plot squeezed: widths {v['plots']}"
+        finally:
+            ctx.close()
