@@ -29,20 +29,22 @@ PATH_T_MAX = 40.0
 
 class TrainPanel(Panel):
     """Train: network size, connectivity, noise mode, regularisation; Retrain; target and
-    network drift fields, the error map and the eps_f / eps_D readout.
+    network drift fields, the error map and the eps_f / eps_D readout (d <= 2), or one noise-free
+    path of the target and of the network from the same start in 3-D (d = 3, e.g. Lorenz).
 
-    low_rank uses the closed form (instant); full and symmetric run optax (Adam) for ``steps``
-    steps with a progress bar. Settings take effect on Retrain.
+    low_rank uses the closed form (instant); full and symmetric are trained for ``steps``
+    steps with a progress bar (the fit alone runs in the progress area; the panels redraw after
+    it, outside it). Settings take effect on Retrain.
 
     Attributes
     ----------
     widget : ipywidgets.VBox
     n_neurons, connectivity, noise : Dropdown;  ridge : FloatLogSlider;  steps, seed : IntSlider
-    retrain : Button;  eps : HTML readout;  progress : Output (the optax progress bar)
+    retrain, reset : Button;  eps : HTML readout;  progress : Output (the fit's progress bar)
     figure : plotly FigureWidget
     result : xarray.Dataset
-        ``drift_target``, ``drift_network``, ``error`` on the grid (d <= 2), with the fit's
-        ``eps_f`` and ``eps_D`` in attrs; None before the first fit.
+        ``drift_target``, ``drift_network``, ``error`` on the grid (d <= 2), or ``z_target``,
+        ``z_network`` (time, latent; d = 3), with the fit's ``eps_f`` and ``eps_D`` in attrs.
 
     Examples
     --------
