@@ -57,9 +57,17 @@ def serve(tmp: Path):
 
 
 def shoot(page, name):
-    page.locator(f".ddm-{name}").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    page.locator(f".ddm-{name}").screenshot(path=str(OUT / f"app_{name}.png"))
+    """One panel's picture. A panel taller than the 800 px window (the decompositions) is taken
+    with the window made taller for that picture only: the layout depends on the width alone, and
+    an element screenshot larger than the window comes out shifted in Voila's scrolling page."""
+    panel = page.locator(f".ddm-{name}")
+    height = panel.bounding_box()["height"]
+    if height > 780:
+        page.set_viewport_size(dict(width=1280, height=int(height) + 40))
+    panel.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    panel.screenshot(path=str(OUT / f"app_{name}.png"))
+    page.set_viewport_size(dict(width=1280, height=800))
     print("wrote", OUT / f"app_{name}.png", flush=True)
 
 

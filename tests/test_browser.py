@@ -322,7 +322,10 @@ def _symmetric_retrain(page, traces, controls, tmp_path):
     page.click(".ddm-retrain")
     _wait_for(lambda: page.inner_text(".ddm-eps"), lambda v: "symmetric" in v and "press Retrain" not in v,
               "the eps readout of the symmetric network", timeout=300)
-    page.wait_for_timeout(2000)  # the other panels redraw after the announcement
+    # the other panels redraw after the announcement: the transitions panel simulates the new network
+    _wait_for(lambda: page.inner_text(".ddm-transitions-readout"), lambda v: "symmetric" in v,
+              "the transitions panel simulating the symmetric network", timeout=300)
+    page.wait_for_timeout(3000)
     page.locator(".ddm-train").screenshot(path=str(tmp_path / "train_symmetric.png"))
     text = page.inner_text("body")
     assert "Error displaying widget" not in text and "model not found" not in text, text[:2000]

@@ -40,7 +40,8 @@ class TrainPanel(Panel):
     ----------
     widget : ipywidgets.VBox
     n_neurons, connectivity, noise : Dropdown;  ridge : FloatLogSlider;  steps, seed : IntSlider
-    retrain, reset : Button;  eps : HTML readout;  progress : Output (the fit's progress bar)
+    retrain, reset : Button;  eps : HTML readout;  progress : Output (the last fit's progress bar,
+    shown in ``progress_box`` while the fit runs)
     figure : plotly FigureWidget
     result : xarray.Dataset
         ``drift_target``, ``drift_network``, ``error`` on the grid (d <= 2), or ``z_target``,
@@ -84,14 +85,15 @@ class TrainPanel(Panel):
         self.retrain.add_class("ddm-retrain")
         self.eps = widgets.HTML(value="no network yet: press Retrain")
         self.eps.add_class("ddm-eps")
-        self.progress = widgets.Output()
-        self.progress.add_class("ddm-progress")
+        self.progress = None  # the Output of the fit in progress (see _retrain)
+        self.progress_box = widgets.VBox()
+        self.progress_box.add_class("ddm-progress")
         self.retrain.on_click(lambda _: self.run(self._retrain))
         self.state.observe(lambda s: self.run(self._draw), "target")
         self.state.observe(lambda s: self.run(self._draw), "network")
         self.run(self._draw)
         self._assemble([self.n_neurons, self.connectivity, self.noise, self.ridge, self.steps, self.seed, self.retrain,
-                        self.progress, self.eps], "ddm-train")
+                        self.progress_box, self.eps], "ddm-train")
 
     def _defaults(self):
         return {self.n_neurons: 256, self.connectivity: "low_rank", self.noise: "additive", self.ridge: 1e-9,
@@ -113,14 +115,18 @@ class TrainPanel(Panel):
     def _retrain(self):
         kw = self.settings()
         optax_run = kw["connectivity"] != "low_rank"
-        self.progress.outputs = ()  # (clear_output would print terminal codes outside Jupyter)
+        # A fresh output area per fit, holding only the fit's progress bar, and removed after it:
+        # the bar closes its own widget when done, and a front end that redraws an area still
+        # showing it reads "Error displaying widget: model not found" (Voila). An area filled
+        # inside a `with` block is filled by the front end, so emptying it from here is no remedy.
+        self.progress = widgets.Output()
+        self.progress_box.children = [self.progress]
         try:
-            with self.progress:  # only the fit's progress bar: the redraws it triggers run outside
+            with self.progress:  # the redraws the new network triggers run outside, after it
                 fitted = self.state.fit_network(progress=optax_run, **kw)
         finally:
-            # the bar closes its widget when done; a view of a closed widget left in the area would
-            # read "model not found" as soon as anything redraws it (Voila)
-            self.progress.outputs = ()
+            self.progress_box.children = []
+            self.progress.close()
         self.state.set_network(fitted)
 
     # compute (library calls) and draw --------------------------------------------------------
