@@ -96,8 +96,15 @@ def stop_server(proc):
 
 
 def kernels(proc):
-    return [c for c in psutil.Process(proc.pid).children(recursive=True)
-            if any("ipykernel" in part for part in c.cmdline())]
+    """The server's live ipykernel processes (a zombie, dead but not yet reaped, is not alive)."""
+    out = []
+    for c in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
+                out.append(c)
+        except psutil.Error:  # gone meanwhile
+            pass
+    return out
 
 
 def memory(proc) -> int:
@@ -117,18 +124,18 @@ class MemoryWatch(threading.Thread):
 
     def __init__(self, proc):
         super().__init__(daemon=True)
-        self.proc, self.peak, self._stop = proc, 0, threading.Event()
+        self.proc, self.peak, self._done = proc, 0, threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._done.is_set():
             try:
                 self.peak = max(self.peak, memory(self.proc))
             except psutil.NoSuchProcess:
                 return
-            self._stop.wait(2.0)
+            self._done.wait(2.0)
 
     def stop(self):
-        self._stop.set()
+        self._done.set()
         self.join(10)
 
 

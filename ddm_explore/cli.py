@@ -60,7 +60,7 @@ def classroom_command(args) -> tuple[list, dict]:
         # compilations are loaded, not redone
         Path(args.jax_cache).mkdir(parents=True, exist_ok=True)
         env["JAX_COMPILATION_CACHE_DIR"] = str(args.jax_cache)
-        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     return cmd, env
 
 

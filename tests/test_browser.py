@@ -137,9 +137,16 @@ def app(tmp_path):
 
 
 def _kernels(proc):
-    """The kernels the server runs (Voila lists none over HTTP): its ipykernel child processes."""
-    return [c for c in psutil.Process(proc.pid).children(recursive=True)
-            if any("ipykernel" in part for part in c.cmdline())]
+    """The kernels the server runs (Voila lists none over HTTP): its live ipykernel child
+    processes (a zombie, dead but not yet reaped, is not alive)."""
+    out = []
+    for c in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
+                out.append(c)
+        except psutil.Error:  # gone meanwhile
+            pass
+    return out
 
 
 def _check_visible(page, where):
