@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""The project's two commands, from a fresh clone with only Python 3.11+:
+"""The project's commands, from a fresh clone with only Python 3.11+:
 
-    python3 dev.py lab     # install what is missing, open the notebook gallery in JupyterLab
-    python3 dev.py test    # install what is missing, run the whole test suite
+    python3 dev.py lab        # install what is missing, open the notebook gallery in JupyterLab
+    python3 dev.py classroom  # install what is missing, serve the panels app to a class (Voila)
+    python3 dev.py test       # install what is missing, run the whole test suite
 
 Everything is installed into ./.venv (re-installed when pyproject.toml changes).
-`lab` binds 127.0.0.1 with a token; `--no-browser` for headless use.
+`lab` binds 127.0.0.1 with a token; `--no-browser` for headless use. `classroom` prints the URL
+(with its token) students open; `--ip 0.0.0.0` serves the local network, `--pool N` keeps N
+kernels preheated (see `ddm-explore classroom --help` and the README's "Serving the app to a class").
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def parallel(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("lab", "test"):
+    if not argv or argv[0] not in ("lab", "classroom", "test"):
         print(__doc__)
         return 2
     ensure_env()
@@ -87,7 +90,7 @@ def main(argv: list[str]) -> int:
         if result.returncode == 5:
             print("pytest collected no tests: that is a failure here", file=sys.stderr)
         return result.returncode
-    return subprocess.run([str(VENV / "bin" / "ddm-explore"), "lab", *argv[1:]], cwd=ROOT, env=env_vars()).returncode
+    return subprocess.run([str(VENV / "bin" / "ddm-explore"), argv[0], *argv[1:]], cwd=ROOT, env=env_vars()).returncode
 
 
 if __name__ == "__main__":

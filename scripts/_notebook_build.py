@@ -32,10 +32,20 @@ def show(src: str):
 
 
 def collapsed(src: str, title: str = "Solution"):
-    """A solution cell, collapsed in JupyterLab (source hidden until clicked)."""
+    """A solution cell, collapsed in JupyterLab: its code and its output stay hidden until clicked
+    (nbval still runs it and checks the output)."""
     cell = code(src)
-    cell.metadata["jupyter"] = {"source_hidden": True}
+    cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     cell.metadata.setdefault("tags", []).append("solution")
+    return cell
+
+
+def blanks(src: str):
+    """Starter code with blanks (``___``) for the student to fill: not run when the notebook is
+    built (nbclient's ``skip-execution``) nor when it is tested (``nbval-skip``), so it stores no
+    output."""
+    cell = code(src)
+    cell.metadata.setdefault("tags", []).extend(["skip-execution", "nbval-skip"])
     return cell
 
 
@@ -70,11 +80,30 @@ def execute(path: Path) -> None:
                    check=True, env=environment(), cwd=NB)
 
 
-def build(notebooks: dict[str, list], prefixes: list[str]) -> None:
-    """Write and execute the notebooks whose name starts with one of the prefixes (all if none)."""
+#: what a stored widget output says where no kernel runs it (a notebook opened before it is run)
+WIDGET_NOTE = "A live panel: run the notebook (Run > Run All Cells) to use it here, or open the app with python3 dev.py classroom."
+
+
+def describe_widgets(path: Path) -> None:
+    """Replace the plain-text fallback of every stored widget output (``VBox(children=(HBox(...``,
+    which JupyterLab shows for an untrusted or not yet run notebook) by :data:`WIDGET_NOTE`."""
+    nb = nbf.read(path, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                data["text/plain"] = WIDGET_NOTE
+    nbf.write(nb, path)
+
+
+def build(notebooks: dict[str, list], prefixes: list[str], after=None) -> None:
+    """Write and execute the notebooks whose name starts with one of the prefixes (all if none);
+    ``after(path)``, if given, runs on each executed notebook."""
     for name, cells in notebooks.items():
         if prefixes and not any(name.startswith(p) for p in prefixes):
             continue
         path = write(name, cells)
         execute(path)
+        if after is not None:
+            after(path)
         print("built", path.name, flush=True)

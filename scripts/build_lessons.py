@@ -15,15 +15,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _notebook_build import build, code, collapsed, md, show  # noqa: E402
+from _notebook_build import blanks, build, code, collapsed, describe_widgets, md, show  # noqa: E402
 
 LESSONS: dict[str, list] = {}
 
 
-def exercise(n: int, text: str, solution: str, starter: str = "# your answer here\n") -> list:
-    return [md(f"### Exercise {n}\n\n{text}\n\n*The solution is in the collapsed cell below "
-               "(click the three dots to open it). Try first!*"),
-            code(starter),
+def exercise(n: int, text: str, solution: str, starter: str, runs: bool = False) -> list:
+    """An exercise: its text, starter code (with ``___`` blanks to fill, not run, unless ``runs``:
+    then it is setup the solution uses) and the solution, code and output collapsed."""
+    return [md(f"### Exercise {n}\n\n{text}\n\n*Fill in the blanks `___` in the cell below and run it. The "
+               "solution is in the collapsed cell after it: click its three dots to see the code, and the "
+               "dots under it to see what it prints. Try first!*"),
+            code(starter) if runs else blanks(starter),
             collapsed(solution)]
 
 
@@ -121,7 +124,15 @@ for s in (0.1, 0.15):
     tr = ddm.analysis.transitions(run.z, centres, 0.5)
     rate = float(tr.escape_rate.mean())
     kramers = ddm.systems.kramers_rate(s)
-    print(f"s = {s}: measured escape rate {rate:.3f}, Kramers {kramers:.3f}, ratio {rate / kramers:.1f} (about 1)")"""),
+    print(f"s = {s}: measured escape rate {rate:.3f}, Kramers {kramers:.3f}, ratio {rate / kramers:.1f} (about 1)")""",
+               starter="""centres = np.array([[-1.0], [1.0]])
+for s in (0.1, 0.15):
+    run = ddm.simulate(___, t_max=400.0, dt=0.01, n_trials=32, key=jax.random.key(1), record_every=10,
+                       progress=False)                      # ___: the double well with noise s
+    tr = ddm.analysis.transitions(run.z, centres, ___)     # ___: the radius of a well
+    rate = float(tr.escape_rate.mean())
+    print(f"s = {s}: measured escape rate {rate:.3f}, Kramers {___:.3f}")   # ___: ddm.systems.kramers_rate(s)
+"""),
     *exercise(2, """For the rotational OU process (`w = 1`, `s = 0.5`) estimate the stationary covariance from a
 simulation (`np.cov` of the states after a transient) and compare it with the exact solution of
 the Lyapunov equation, `ddm.systems.ou_stationary_covariance(A, g)`. Does the rotation change it?""",
@@ -132,7 +143,15 @@ estimate = np.cov(states.T)
 exact = ddm.systems.ou_stationary_covariance(np.array([[1.0, -1.0], [1.0, 1.0]]), 0.5 * np.eye(2))
 print("simulated covariance:", np.round(estimate, 2).tolist())
 print("exact (s^2/2) I:     ", np.round(exact, 3).tolist())
-print("No: the rotation runs along the circles of equal density, so the histogram is the same for every w.")"""),
+print("No: the rotation runs along the circles of equal density, so the histogram is the same for every w.")""",
+               starter="""ou = ddm.systems.ornstein_uhlenbeck(w=1.0, s=0.5)
+run = ddm.simulate(ou, t_max=200.0, dt=0.01, n_trials=64, key=jax.random.key(2), record_every=10, progress=False)
+states = run.z.sel(time=slice(20.0, None)).values.reshape(-1, 2)   # every state after the transient
+estimate = ___        # the 2 x 2 covariance of `states` (np.cov wants one variable per row)
+A, g = ___, ___       # the drift matrix [[1, -w], [w, 1]] and the noise loading s I of this process
+exact = ddm.systems.ou_stationary_covariance(A, g)
+print("simulated:", np.round(estimate, 2).tolist(), " exact:", np.round(exact, 3).tolist())
+"""),
     md("""## What to remember
 - An SDE = drift (deterministic push) + diffusion (random kicks); Euler–Maruyama is the simplest
   way to simulate it.
@@ -155,15 +174,28 @@ LESSONS["L2_training_a_network"] = [
    up under it.
 
 **You need:** Lesson 1. **Time:** about 90 s to run, 60 minutes to work through."""),
-    md("""## 1. The idea in one paragraph
+    md("""## 1. The idea, one step at a time
 
-N neurons have firing-rate variables `x` (a vector of length N). A d-dimensional latent state
-`z` is read out as `z = M^T x / N` (M is a fixed N x d matrix). If the connectivity is
-low-rank, `J = M W^T`, the network's flow stays on the plane `x = x0 + M z` and the latent state
-obeys `dz/dt = W^T tanh(x0 + M z) + ...`: a sum of N tanh "features" of z. Choosing W so that
-this sum equals the target drift `f(z)` at many sample points is a linear least-squares problem,
-solved exactly in milliseconds. That is drift–diffusion matching for the drift; the noise is
-matched the same way."""),
+- **Neurons.** The network has N neurons. Neuron i has an *activation* `x_i` (think of its input
+  current) and a *firing rate* `tanh(x_i)`, between -1 and 1. The heatmaps below show the rates.
+- **The leak and the time constant.** Each activation obeys
+  `dx = (-x + J tanh(x) + b) dt + noise`. The `-x` term is the *leak*: left alone, an activation
+  decays back towards zero, shrinking by a factor e ≈ 2.7 in one *time constant* tau (for real
+  neurons about 10–20 ms). Every time in this package is measured in units of tau.
+- **Connections.** `J` (N x N) says how strongly the rate of neuron j drives neuron i; `b` is
+  each neuron's constant input.
+- **The latent plane.** A fixed N x d matrix `M` (the *embedding*) ties a d-dimensional latent
+  state `z` to the neurons: the state `x = x0 + M z` lies on a d-dimensional plane in the
+  N-dimensional space of activations, and `z` is read back as `z = M^T x / N`.
+- **Low-rank connections keep the state on the plane.** With `J = M W^T` every push `J tanh(x)`
+  points along the plane, so a state on the plane stays on it, and `z` obeys
+  `dz/dt = -z + W^T tanh(x0 + M z) + ...`: a sum of N tanh *features* of z.
+- **Matching is least squares.** Choosing W so that this sum equals the target's drift `f(z)`
+  at many sample points is a linear least-squares problem, solved exactly in milliseconds. That
+  is drift–diffusion matching for the drift; the noise is matched the same way.
+
+The figure after the next cells shows three of the neurons of a fitted network: their
+activations move on the plane, and the arrows are two columns of `M`."""),
     code("""import jax
 import numpy as np
 import plotly.graph_objects as go
@@ -180,13 +212,38 @@ are plenty. Now run the N = 128 network *in all its neurons*, noise off, and rea
 ref = ddm.simulate(sde, t_max=40.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.key(1), record_every=10,
                    deterministic=True, progress=False)
 gap = float(np.abs(run.z - ref.z).max())
-print(f"largest latent difference over 40 time units: {gap:.2f} (the cycle spans about 4)")"""),
+print(f"largest latent difference over 40 time units: {gap:.2f} (the cycle spans about 4)")
+# the activations stay on the plane x = x0 + M z, with z = M^T x / N (internal units)
+x = run.x[0].values
+M, x0 = np.asarray(net.M, np.float64), np.asarray(net.x0, np.float64)
+z_int = x @ M / net.n_neurons
+print(f"largest distance of x(t) from the plane x0 + M z: {np.abs(x - (x0 + z_int @ M.T)).max():.3f}")"""),
+    show("""three = [0, 1, 2]                                    # three of the 128 neurons
+lo, hi = z_int.min(0) - 0.3, z_int.max(0) + 0.3
+g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], 12), np.linspace(lo[1], hi[1], 12))
+plane = x0[three, None, None] + M[three, 0, None, None] * g1 + M[three, 1, None, None] * g2
+fig = go.Figure([go.Surface(x=plane[0], y=plane[1], z=plane[2], opacity=0.35, showscale=False,
+                            colorscale=[[0, "#9ecae1"], [1, "#9ecae1"]], name="latent plane x0 + M z", showlegend=True),
+                 go.Scatter3d(x=x[:, 0], y=x[:, 1], z=x[:, 2], mode="lines", line=dict(color="#d62728", width=4),
+                              name="activations x(t) of the running network")])
+for k, colour in enumerate(("#1f77b4", "#2ca02c")):  # the plane's directions: columns of M (shortened)
+    end = x0[three] + M[three, k]
+    fig.add_scatter3d(x=[x0[0], end[0]], y=[x0[1], end[1]], z=[x0[2], end[2]], mode="lines+markers",
+                      line=dict(color=colour, width=6), marker=dict(size=[2, 5]), name=f"column {k + 1} of M (z{k + 1} direction)")
+normal = np.cross(M[three, 0], M[three, 1])
+normal, along = normal / np.linalg.norm(normal), M[three, 0] / np.linalg.norm(M[three, 0])
+eye = 2.2 * (0.8 * normal + 0.6 * along)              # look at the plane from above, slightly tilted
+fig.update_layout(scene=dict(xaxis_title="x of neuron 1", yaxis_title="x of neuron 2", zaxis_title="x of neuron 3",
+                             aspectmode="data", camera=dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]))),
+                  height=460, template="plotly_white", margin=dict(t=30, l=0, r=0, b=0),
+                  title="three neurons of 128: the state moves on the latent plane")"""),
     show("""fig = go.Figure([go.Scatter(x=ref.z[0, :, 0], y=ref.z[0, :, 1], name="target", line=dict(color="black")),
                  go.Scatter(x=run.z[0, :, 0], y=run.z[0, :, 1], name="network readout", line=dict(dash="dash"))])
 fig.update_layout(xaxis_title="z1", yaxis_title="z2", height=320, width=420, template="plotly_white", margin=dict(t=20))"""),
     show("""go.Figure(go.Heatmap(z=np.tanh(run.x[0, :, :40].values.T), x=run.time.values, colorscale="RdBu",
-                      colorbar=dict(title="tanh(x)"))).update_layout(
-    xaxis_title="time", yaxis_title="neuron", height=280, template="plotly_white", margin=dict(t=20))"""),
+                      colorbar=dict(title="rate tanh(x)"))).update_layout(
+    xaxis_title="time (tau)", yaxis_title="neuron", height=280, template="plotly_white", margin=dict(t=30),
+    title="rates of the first 40 neurons")"""),
     md("""Each neuron's rate is a smooth, periodic signal: the oscillation lives in the population,
 not in any single neuron.
 
@@ -301,7 +358,14 @@ sym_run = ddm.simulate(sym, t_max=60.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.k
 late = sym_run.z.sel(time=slice(40.0, None))[0, :, 0]
 print(f"symmetric: eps_f = {float(sym_report.eps_f):.1f} (large), asymmetry index = {ddm.analysis.asymmetry_index(sym.J):.1f}, "
       f"spread of z1 late = {float(late.std()):.2f} (settled: {float(late.std()) < 0.05})")
-print("The symmetric network settles at a fixed point: its energy function forbids the cycle.")"""),
+print("The symmetric network settles at a fixed point: its energy function forbids the cycle.")""",
+               starter="""sym, sym_report = ddm.fit(sde, 32, key=jax.random.key(0), connectivity=___, steps=150, progress=False)
+sym_run = ddm.simulate(sym, t_max=60.0, dt=0.01, z0=[1.0, 0.0], key=jax.random.key(1), record_every=10,
+                       deterministic=True, progress=False)
+late = sym_run.z.sel(time=slice(___, None))[0, :, 0]     # z1 over the last 20 time units
+print(f"eps_f = {float(sym_report.eps_f):.2f}, asymmetry index = {ddm.analysis.asymmetry_index(sym.J):.2f}, "
+      f"spread of z1 late = {float(late.std()):.3f}")
+"""),
     *exercise(2, """The closed form also matches the *noise*: `report.eps_D` is the relative error of the
 diffusion matrix. Fit the Van der Pol target with `sigma = 0.3` and N = 64, and print `eps_f`
 and `eps_D`. Then simulate 64 noisy trials of network and target for 100 time units and compare
@@ -313,7 +377,14 @@ spread = []
 for system in (noisy, nnet):
     r = ddm.simulate(system, t_max=100.0, dt=0.01, n_trials=64, key=jax.random.key(4), record_every=10, progress=False)
     spread.append(float(r.z.sel(time=slice(20.0, None))[..., 0].std()))
-print(f"std of z1: target {spread[0]:.2f}, network {spread[1]:.2f}")"""),
+print(f"std of z1: target {spread[0]:.2f}, network {spread[1]:.2f}")""",
+               starter="""noisy = ddm.systems.van_der_pol(mu=1.0, sigma=___)
+nnet, nrep = ddm.fit(noisy, ___, key=jax.random.key(3), progress=False)
+print(f"eps_f = {float(nrep.eps_f):.3f}, eps_D = {float(nrep.eps_D):.3f}")
+for name, system in (("target", noisy), ("network", nnet)):
+    r = ddm.simulate(system, t_max=100.0, dt=0.01, n_trials=64, key=jax.random.key(4), record_every=10, progress=False)
+    print(name, "std of z1 after t = 20:", ___)   # r.z.sel(time=...)[..., 0] and its standard deviation
+"""),
     *exercise(3, """The network fitted for the noise in section 3 still turns around the ring more often than the
 target. Its training points covered a whole box. Draw them instead where the target really goes:
 `sampler=ddm.occupation(target_run)` takes the states of a simulation of the target. Fit a plain
@@ -332,7 +403,7 @@ print("as well brings the forward turns closer to the target's (counts this size
                           key=jax.random.key(7), record_every=20, progress=False)
 # fit `plain_occ` (no private noise) and `aware_occ` (private_noise=s), both with
 # sampler=ddm.occupation(target_run); then print(summary(ring_run(...))) for each, run with noise s
-"""),
+""", runs=True),
     md("""## What to remember
 - A rate network with low-rank connectivity carries a latent flow made of tanh features;
   matching it to a target drift is linear regression.
@@ -434,7 +505,11 @@ the drift."""),
 0.5, 1, 2 and 3, using the `recall` function above with `n_trials=64`. Where does it pass 90%?""",
                """for amplitude in (0.5, 1.0, 2.0, 3.0):
     _, accuracy = recall(amplitude, n_trials=64, key=5)
-    print(f"amplitude {amplitude}: accuracy {100 * accuracy:.0f}%")"""),
+    print(f"amplitude {amplitude}: accuracy {100 * accuracy:.0f}%")""",
+               starter="""for amplitude in (0.5, 1.0, 2.0, 3.0):
+    _, accuracy = recall(___, n_trials=___, key=5)
+    print(f"amplitude {amplitude}: accuracy {100 * accuracy:.0f}%")
+"""),
     *exercise(2, """Does the direction of the current matter? Fit the target with `c = -0.4` (same D) and count
 forward and backward transitions as above. Then compute the entropy production for `c = 0.8`:
 does doubling `c` double `e_p`?""",
@@ -446,7 +521,17 @@ tr = ddm.analysis.transitions(run.z, centres, 0.45, cycle=[0, 1, 2, 3])
 print(f"c = -0.4: {int(tr.n_forward)} forward, {int(tr.n_backward)} backward: the sequence runs the other way")
 ep = [float(ddm.analysis.irreversibility(ddm.systems.ring_wells(c=c, D=0.15), n_grid=40).entropy_production)
       for c in (0.4, 0.8)]
-print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}: more than double (it grows faster than c)")"""),
+print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}: more than double (it grows faster than c)")""",
+               starter="""back = ddm.systems.ring_wells(c=___, D=0.15)
+back_net, _ = ddm.fit(back, 128, key=jax.random.key(0), progress=False)
+run = ddm.simulate(back_net, t_max=100.0, dt=0.01, n_trials=32, z0=centres[0], key=jax.random.key(2),
+                   record_every=10, progress=False)
+tr = ddm.analysis.transitions(run.z, centres, 0.45, cycle=[0, 1, 2, 3])
+print(f"{int(tr.n_forward)} forward, {int(tr.n_backward)} backward")
+ep = [float(ddm.analysis.irreversibility(ddm.systems.ring_wells(c=c, D=0.15), n_grid=40).entropy_production)
+      for c in (___, ___)]
+print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}")
+"""),
     md("""## What to remember
 - Memories = attractors; a cue is an input that tilts the landscape towards one of them.
 - A probability current (nonequilibrium, asymmetric connectivity) turns a set of memories into a
@@ -457,4 +542,4 @@ print(f"e_p(0.8) / e_p(0.4) = {ep[1] / ep[0]:.1f}: more than double (it grows fa
 
 
 if __name__ == "__main__":
-    build(LESSONS, sys.argv[1:])
+    build(LESSONS, sys.argv[1:], after=describe_widgets)

@@ -10,65 +10,63 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _notebook_build import build, code, md, show  # noqa: E402
+from _notebook_build import build, code, describe_widgets, md, show  # noqa: E402
 
 CELLS = [
-    md("""# Panels · drift–diffusion matching, live
+    md("""# Drift–diffusion matching, live
 
-Pick a target SDE and move its sliders; retrain a rate network on it; watch the network's latent
-trajectories and its neurons, its attractor transitions and how its connectivity encodes the
-dynamics. The panels share one state: a change of target or a retrain in one panel reaches the
-others. Every panel keeps its current data in `.result` (an `xarray.Dataset`).
+Pick a target system and move its sliders; train a network of rate neurons to follow it; watch
+the network's latent state and its neurons, its memories and sequences, and how its connections
+encode the dynamics. The panels are linked: a new target or a retrained network in one panel
+reaches all the others. Hover over a control to see what it does; **Reset** puts a panel back.
 
-Run it as an app: `voila notebooks/panels.ipynb` (or open it in JupyterLab). **Time:** about a
-minute to start on 2 CPU cores (first compilations)."""),
+*Time runs in units of tau, the neurons' time constant. The first page takes about a minute on a
+small server (the first computations are compiled).*"""),
     code("""import jax
-import ddm_explore as ddm
 from ddm_explore.panels import (DecompositionPanel, PanelState, Playground, TrainPanel, TrajectoryPanel,
                                 TransitionPanel)
 
-# four wells on a ring with a rotational current c: memories (c = 0) and sequences (c > 0)
+# four memories on a ring with a rotational current c: memories (c = 0) and sequences (c > 0)
 state = PanelState("ring_wells", c=0.5, D=0.1, h=0.3, key=jax.random.key(0))
-net, report = state.retrain(128)
+_ = state.retrain(128)
 # every panel is built, its figure in its final state, before any is shown
 playground, train, trajectories = Playground(state), TrainPanel(state), TrajectoryPanel(state)
-transitions, decompositions = TransitionPanel(state), DecompositionPanel(state)
-print(f"{state.target.name}: N = {net.n_neurons}, eps_f <= 0.01: {float(report.eps_f) <= 0.01}")"""),
-    md("""## 1 · SDE playground
-Drift field (grey arrows), nullclines f1 = 0 and f2 = 0 (dashed), sample paths (green) and the
-stationary histograms of the second half of the paths. Other targets are in the menu."""),
+transitions, decompositions = TransitionPanel(state), DecompositionPanel(state)"""),
+    md("""## 1 · The target system
+Its drift (grey arrows: where the state is pushed), the nullclines where one component of the
+drift is zero (dashed), sample paths (green) and where the state spends its time (histograms of
+the second half of the paths). Other systems are in the menu."""),
     show("playground"),
-    md("""## 2 · Train
-`low_rank` is solved in closed form (instant); `full` and `symmetric` run Adam for the chosen
-number of steps. Settings take effect on **Retrain**."""),
+    md("""## 2 · Train a network
+A network of N rate neurons, `dx = (-x + J tanh(x) + b) dt + noise` (time in tau), is fitted so
+that its latent state follows the target. **low rank** is solved exactly (instant); **full** and
+**symmetric** connectivity are trained for the chosen number of steps. Settings take effect on
+**Retrain**. The error numbers say how far the network's drift and noise are from the target's."""),
     show("train"),
-    md("""## 3 · Latent trajectories
-The network (solid) and the target (dotted) from the same starts, and the rates of the first
-neurons in trial 0. The network runs in all its neurons; **private noise** gives each neuron its
-own noise: with **plain fit** the network fitted without it falls apart as s grows, with
-**fitted for this noise** a network fitted for that s holds."""),
+    md("""## 3 · Latent trajectories and neurons
+The network (red, all its neurons simulated) and the target (dotted) from the same starts, and
+the rates tanh(x) of the first neurons. **Private noise** gives each neuron its own noise: with
+**plain fit** the network fitted without it falls apart as s grows, with **fitted for this noise**
+a network fitted for that s holds."""),
     show("trajectories"),
-    md("""## 4 · Attractor transitions (ring_wells)
-Eight trials start in the wells (trial i in well i mod 4). A **cue** button pushes towards that
-well from t = 5 for the chosen time (associative recall: try c = 0); **c** drives the trials
-around the ring on their own (episodic sequences). Middle: the well each trial is in (grey: in
-transit); right: how often each transition happened. The network is simulated when it was
-fitted to the current target, otherwise the target itself (the readout says which): after a
-change of c, press Retrain to see the network again."""),
+    md("""## 4 · Memories and sequences (the ring of wells)
+Trials start in the wells (trial i in well i mod 4). A **cue** button pushes towards that well
+for a while (recall a memory: try c = 0); the **rotational current c** carries the trials around
+the ring on their own (a sequence). Middle: the well each trial is in over time (grey: between
+wells); right: how often each transition happened. The network is simulated when it was fitted
+to the current target, otherwise the target itself (the text says which): after a change of c,
+press Retrain to see the network again."""),
     show("transitions"),
-    md("""## 5 · Decompositions
-Top: the network's connectivity J, its symmetric and antisymmetric parts J_S, J_A, and its split
-J = J_rev + J_irr into the part that gives the stationary density and the part that drives the
-current. Bottom: the reversible and irreversible drifts, the probability current over the
-stationary density, and (button) the entropy production against c, for the target and for a
-network fitted at each c."""),
+    md("""## 5 · How the connections encode the dynamics
+Top: the network's connections J, split into symmetric and antisymmetric parts J_S, J_A, and into
+the part that shapes where the state spends its time (J_rev) and the part that drives it around
+(J_irr). Middle: the reversible and irreversible drifts and the probability current over the
+stationary density. Bottom (button): the entropy production, the price of the circulation,
+against the current c, for the target and for a network fitted at each c."""),
     show("decompositions"),
-    md("""Pull the data out of any panel:"""),
-    code("""panels = (playground, train, trajectories, transitions, decompositions)
-for p in panels:
-    print(type(p).__name__, sorted(p.result.data_vars)[:8])
-print("transitions simulated:", transitions.result.attrs["simulated"])
-print("panels drawn without errors:", all(p.error is None for p in panels))"""),
+    code("""# checked when the notebook is tested (nbval): every panel drew without an error
+assert all(p.error is None for p in (playground, train, trajectories, transitions, decompositions))
+assert transitions.result.attrs["simulated"] == "network" and float(state.report.eps_f) <= 0.01"""),
 ]
 
 
@@ -76,4 +74,4 @@ NOTEBOOKS = {"panels": CELLS}
 
 
 if __name__ == "__main__":
-    build(NOTEBOOKS, [])
+    build(NOTEBOOKS, [], after=describe_widgets)

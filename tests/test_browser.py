@@ -1,14 +1,21 @@
-"""The panels notebook served by Voila, driven in headless Chromium (Playwright): what a class sees.
+"""The panels app served as a class gets it (``ddm-explore classroom``: Voila with a token and
+classroom/voila.py), driven in headless Chromium (Playwright) at a 1280x800 viewport.
 
 Needs /usr/bin/chromium (``python3 dev.py test`` installs it when run as root). The test fails,
 never skips, when the browser is missing. It checks that the first drawn plots match the
-controls, moves a slider and checks the plots follow it, clicks Retrain and checks the plot of the
-network and the eps readout change, moves the trajectory panel's private noise and flips its
-"fitted for this noise" switch and checks the drawn paths are the library's, and saves
-screenshots under the test's tmp dir.
+controls, that no panel reaches past the visible width and no visible text shows a Python dict,
+"None" or "nan", moves a slider and checks the plots follow it, clicks Retrain and checks the
+plot of the network and the eps readout change, moves the trajectory panel's private noise and
+flips its "fitted for this noise" switch and checks the drawn paths are the library's, retrains
+with symmetric connectivity and checks no widget shows an error and the Train plot keeps its
+width and keeps following the target, then reloads the page three times and checks that at most
+one kernel is alive afterwards (each page's kernel is shut down when it is left). Screenshots go
+under the test's tmp dir.
 """
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,12 +27,15 @@ from pathlib import Path
 
 import jax
 import numpy as np
+import psutil
 import pytest
 
 import ddm_explore as ddm
+from ddm_explore.cli import build_parser, classroom_command
 from ddm_explore.panels import SYSTEMS
 from ddm_explore.panels import _trajectories as trajectories_module
 from ddm_explore.panels._plots import arrows
+from ddm_explore.panels._train import CONNECTIVITY_OPTIONS
 from ddm_explore.panels._train import N_GRID as TRAIN_GRID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +44,25 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 START_S = 300  # Voila runs the whole notebook on page load: first compilations on 2 busy cores
+VIEWPORT = dict(width=1280, height=800)
+TOKEN = "ddm-browser-test"
+PANELS = (".ddm-playground", ".ddm-train", ".ddm-trajectories", ".ddm-transitions", ".ddm-decompositions")
+
+# what a student sees: the text of the page and of the plots (SVG text is not in innerText), and
+# how far right each panel and the page reach
+VISIBLE = """
+() => ({
+  text: document.body.innerText,
+  svg: Array.from(document.querySelectorAll('.js-plotly-plot svg text')).map(t => t.textContent),
+  width: document.documentElement.clientWidth,
+  scroll_width: document.documentElement.scrollWidth,
+  panels: Array.from(document.querySelectorAll('.ddm-panel')).map(p => {
+    const r = p.getBoundingClientRect(); return {cls: p.className, left: r.left, right: r.right}; }),
+  plots: Array.from(document.querySelectorAll('.ddm-panel .js-plotly-plot')).map(p => p.getBoundingClientRect().width),
+})
+"""
+# a Python dict, None or nan, as str() of a dict or a float prints them
+DEVELOPER_TEXT = re.compile(r"\{'|\bNone\b|\bnan\b|Error displaying widget|model not found|Traceback|xarray|ddm\.")
 
 # plotly.js may hold arrays as typed arrays or as {dtype, bdata, shape}: read both
 READ_TRACES = """
@@ -70,22 +99,25 @@ def _free_port():
 
 
 @pytest.fixture
-def voila_url(tmp_path):
+def app(tmp_path):
+    """The classroom command's Voila server (its token, settings and a fresh compilation cache) on
+    127.0.0.1; yields (url with the token, server process)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `python3 dev.py test` as root (it installs Debian's chromium) "
                     f"or `apt-get install -y chromium`")
     port = _free_port()
+    args = build_parser().parse_args(["classroom", "--port", str(port), "--token", TOKEN, "--notebook", str(NOTEBOOK),
+                                      "--jax-cache", str(tmp_path / "jax-cache")])
+    cmd, env = classroom_command(args)
+    env.update(PYTHONHASHSEED="0", PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p))
     log = open(tmp_path / "voila.log", "w")
-    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0")
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-                             "--Voila.ip=127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:  # ready when a missing path answers 403/404 (a GET of / would run the notebook)
             try:
-                urllib.request.urlopen(f"{url}/ddm-readiness-probe", timeout=2)
+                urllib.request.urlopen(f"{url}/ddm-readiness-probe?token={TOKEN}", timeout=2)
             except urllib.error.HTTPError as err:
                 if err.code in (403, 404):
                     break
@@ -94,7 +126,7 @@ def voila_url(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("voila did not start:\n" + (tmp_path / "voila.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield url
+        yield f"{url}/?token={TOKEN}", proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -102,6 +134,31 @@ def voila_url(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def _kernels(proc):
+    """The kernels the server runs (Voila lists none over HTTP): its live ipykernel child
+    processes (a zombie, dead but not yet reaped, is not alive)."""
+    out = []
+    for c in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
+                out.append(c)
+        except psutil.Error:  # gone meanwhile
+            pass
+    return out
+
+
+def _check_visible(page, where):
+    """No panel reaches past the visible width, every plot has room, no text a student reads
+    shows a dict, None, nan, a widget error or developer text."""
+    v = page.evaluate(VISIBLE)
+    assert v["scroll_width"] <= v["width"], f"{where}: the page scrolls sideways ({v['scroll_width']} > {v['width']} px)"
+    wide = [p for p in v["panels"] if p["right"] > v["width"] + 0.5 or p["left"] < -0.5]
+    assert not wide, f"{where}: panels past the visible area (width {v['width']}): {wide}"
+    assert all(w > 300 for w in v["plots"]), f"{where}: a plot squeezed: widths {v['plots']}"
+    bad = [t for t in [*v["text"].splitlines(), *v["svg"]] if DEVELOPER_TEXT.search(t)]
+    assert not bad, f"{where}: text a student should not see: {bad[:10]}"
 
 
 def _contours(traces):
@@ -130,23 +187,29 @@ def _flat(traces, i, key):
 
 
 @pytest.mark.slow
-def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
+def _open(page, url):
+    """Load the app and wait (bounded) until every panel has drawn its plot."""
+    page.set_default_timeout(START_S * 1000)
+    page.goto(url, timeout=START_S * 1000)
+    for sel in PANELS:
+        page.wait_for_selector(f"{sel} .js-plotly-plot")
+    page.wait_for_function(f"() => ({READ_TRACES})('.ddm-decompositions') !== null")
+    page.set_default_timeout(120_000)
+
+
+def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    url, server = app
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-                                                   args=ARGS, viewport=dict(width=1500, height=1000))
+                                                   args=ARGS, viewport=VIEWPORT)
         page_errors = []
         try:
             page = ctx.new_page()
             page.on("pageerror", lambda err: page_errors.append(str(err)[:300]))
-            page.set_default_timeout(START_S * 1000)
-            page.goto(voila_url, timeout=START_S * 1000)
-            panels = (".ddm-playground", ".ddm-train", ".ddm-trajectories", ".ddm-transitions", ".ddm-decompositions")
-            for sel in panels:
-                page.wait_for_selector(f"{sel} .js-plotly-plot")
-            page.wait_for_function(f"() => ({READ_TRACES})('.ddm-decompositions') !== null")
-            page.set_default_timeout(120_000)
+            _open(page, url)
+            panels = PANELS
 
             def controls():
                 return {name: float(page.inner_text(f".ddm-param-{name} .widget-readout")) for name in ("c", "D", "h")}
@@ -170,6 +233,7 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             assert "eps_f =" in eps_first and "press Retrain" not in eps_first
             assert "simulated: network" in page.inner_text(".ddm-transitions-readout")
             page.screenshot(path=str(tmp_path / "panels_first.png"), full_page=True)
+            _check_visible(page, "first page")
 
             # 2. a slider move reaches the kernel and every panel that depends on the target
             handle = page.locator(".ddm-param-c .noUi-handle")
@@ -196,7 +260,7 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             page.click(".ddm-retrain")
             eps_new = _wait_for(lambda: page.inner_text(".ddm-eps"), lambda v: "press Retrain" not in v and v != eps_moved,
                                 "the eps readout of the new network")
-            assert "eps_f =" in eps_new and "N = 128" in eps_new
+            assert "eps_f =" in eps_new and "128 neurons" in eps_new
             net_x = _wait_for(lambda: _flat(traces(".ddm-train"), 1, "x"),
                               lambda x: x.shape != _flat(train_moved, 1, "x").shape or not np.allclose(x, _flat(train_moved, 1, "x"), equal_nan=True),
                               "the network's drift arrows after Retrain")
@@ -235,10 +299,151 @@ def test_voila_app_follows_a_slider_and_retrain(voila_url, tmp_path):
             ref = ddm.simulate(aware, n_trials=n_traj, key=k_sim, z0=z0, progress=False, **SYSTEMS["ring_wells"]["sim"])
             np.testing.assert_allclose(aware_x[np.isfinite(aware_x)], ref.z.values[..., 0].ravel(), rtol=1e-3, atol=1e-3)
 
+            _check_visible(page, "after Retrain and private noise")
             shot = tmp_path / "panels.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
             for sel in panels:  # the app scrolls inside the page: one picture per panel
                 page.locator(sel).screenshot(path=str(tmp_path / f"{sel.strip('.')}.png"))
+
+            # 5. a symmetric Retrain: no widget error, the Train plot keeps its width and follows the target
+            _symmetric_retrain(page, traces, controls, tmp_path)
+            _check_visible(page, "after a symmetric Retrain")
+
+            # 6. three reloads leave at most one kernel (the page's): a left page's kernel is shut down
+            for _ in range(3):
+                _open(page, url)
+            alive = _wait_for(lambda: len(_kernels(server)), lambda n: n <= 1, "at most one kernel after three reloads",
+                              timeout=60)
+            assert alive == 1
+            page.close(run_before_unload=True)  # a student closes the tab
+            _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "no kernel once the last page is closed",
+                      timeout=60)
+        finally:
+            ctx.close()
+
+
+def _symmetric_retrain(page, traces, controls, tmp_path):
+    width = page.evaluate("() => document.querySelector('.ddm-train .js-plotly-plot').getBoundingClientRect().width")
+    page.select_option(".ddm-connectivity select", label=dict((v, k) for k, v in CONNECTIVITY_OPTIONS)["symmetric"])
+    page.click(".ddm-retrain")
+    _wait_for(lambda: page.inner_text(".ddm-eps"), lambda v: "symmetric" in v and "press Retrain" not in v,
+              "the eps readout of the symmetric network", timeout=300)
+    # the other panels redraw after the announcement: the transitions panel simulates the new network
+    _wait_for(lambda: page.inner_text(".ddm-transitions-readout"), lambda v: "symmetric" in v,
+              "the transitions panel simulating the symmetric network", timeout=300)
+    page.wait_for_timeout(3000)
+    page.locator(".ddm-train").screenshot(path=str(tmp_path / "train_symmetric.png"))
+    text = page.inner_text("body")
+    assert "Error displaying widget" not in text and "model not found" not in text, text[:2000]
+    after = page.evaluate("() => document.querySelector('.ddm-train .js-plotly-plot').getBoundingClientRect().width")
+    assert after > 0.9 * width, f"the Train plot shrank from {width} to {after} px"
+    # the Train plot keeps updating: a move of c redraws the target drift there
+    before = controls()
+    page.locator(".ddm-param-c .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    moved = _wait_for(controls, lambda v: v["c"] != before["c"], "the c slider after the symmetric Retrain")
+    tx, _ = arrows(ddm.analysis.drift_field(ddm.systems.ring_wells(**moved), TRAIN_GRID).drift)
+    _wait_for(lambda: _flat(traces(".ddm-train"), 0, "x"), lambda x: x.shape == tx.shape and np.allclose(x, tx, rtol=1e-5, atol=1e-6, equal_nan=True),
+              "the Train panel's target drift after the symmetric Retrain")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a temporary copy of panels.ipynb (token, autosave and news off, fresh config
+    dirs, the app object exposed so the test can run all cells); yields the notebook's URL."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `python3 dev.py test` as root or `apt-get install -y chromium`")
+    copy = tmp_path / "notebooks"
+    copy.mkdir()
+    (copy / NOTEBOOK.name).write_bytes(NOTEBOOK.read_bytes())
+    settings = tmp_path / "lab-settings"
+    for rel, value in {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                                           "checkForUpdates": False},
+                       "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}.items():
+        (settings / rel).parent.mkdir(parents=True, exist_ok=True)
+        (settings / rel).write_text(json.dumps(value))
+    env = dict(os.environ, PLOTLY_RENDERER="plotly_mimetype", PYTHONHASHSEED="0", JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyterlab", str(copy), "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+           "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("jupyter lab did not start:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={TOKEN}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+# how far right each panel reaches, against the right edge of the visible notebook area
+LAB_LAYOUT = """
+() => {
+  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
+          || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const area = nb.getBoundingClientRect();
+  const sidebar = document.querySelector('#jp-left-stack');
+  return {
+    right: area.right, left: area.left,
+    sidebar: sidebar ? sidebar.getBoundingClientRect().width : 0,
+    panels: Array.from(document.querySelectorAll('.ddm-panel')).map(p => {
+      const r = p.getBoundingClientRect(); return {cls: p.className, left: r.left, right: r.right}; }),
+    plots: Array.from(document.querySelectorAll('.ddm-panel .js-plotly-plot')).map(p => p.getBoundingClientRect().width),
+  };
+}
+"""
+
+
+@pytest.mark.slow
+def test_jupyterlab_with_the_file_browser_open_keeps_every_panel_in_view(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+                                                   args=ARGS, viewport=VIEWPORT)
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(START_S * 1000)
+            page.goto(lab, timeout=START_S * 1000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+            if not page.is_visible(".jp-FileBrowser"):
+                page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
+            page.wait_for_selector(".jp-FileBrowser", state="visible")
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('notebook:run-all-cells')")
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus, .jp-Toolbar-kernelName")
+            page.wait_for_timeout(3000)  # the kernel connects
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            for sel in PANELS:  # each panel drawn (the notebook scrolls: bring each into view)
+                page.wait_for_selector(f"{sel} .js-plotly-plot", state="attached")
+                page.locator(sel).scroll_into_view_if_needed()
+                page.wait_for_selector(f"{sel} .js-plotly-plot svg.main-svg", state="attached")
+            page.wait_for_timeout(2000)
+            page.screenshot(path=str(tmp_path / "lab.png"))
+            v = page.evaluate(LAB_LAYOUT)
+            assert v["sidebar"] > 150, f"the file browser is not open: {v}"
+            wide = [q for q in v["panels"] if q["right"] > v["right"] + 0.5]
+            assert len(v["panels"]) == len(PANELS) and not wide, f"panels past the notebook's right edge {v['right']}: {wide}"
+            assert all(w > 300 for w in v["plots"]), f"a plot squeezed: widths {v['plots']}"
         finally:
             ctx.close()

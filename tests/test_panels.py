@@ -82,9 +82,13 @@ def test_playground_system_and_fixed_point_controls(panels, state):
     pg.fixed_points.value = True
     assert pg.error is None
     np.testing.assert_allclose(np.sort(pg.result.fixed_point.values[:, 0]), [-1.0, 0.0, 1.0], atol=1e-3)
-    np.testing.assert_allclose(np.sort(np.asarray(pg.figure.data[1].x)), [-1.0, 0.0, 1.0], atol=1e-3)
+    # drawn by stability: filled circles the stable states, an open circle the unstable one
+    kinds = {t.name.split()[0]: np.sort(np.asarray(t.x, float)) for t in pg.figure.data if t.name.endswith("fixed point")}
+    np.testing.assert_allclose(kinds["stable"], [-1.0, 1.0], atol=1e-3)
+    np.testing.assert_allclose(kinds["unstable"], [0.0], atol=1e-3)
+    assert len(kinds["saddle"]) == 0
     pg.fixed_points.value = False
-    assert len(pg.figure.data[1].x) == 0
+    assert all(len(t.x) == 0 for t in pg.figure.data if t.name.endswith("fixed point"))
 
 
 def test_bad_value_shows_in_the_panel_and_keeps_the_last_good_state(panels, state):

@@ -72,7 +72,7 @@ def cued_trials(system, centres, *, key, cued=None, amplitude: float = 1.0, onse
     return ds
 
 
-def recall_readout(trials: xr.Dataset, radius: float, *, min_transitions: int = 0) -> xr.Dataset:
+def recall_readout(trials: xr.Dataset, radius: float, *, min_transitions: int = 0, at: float | None = None) -> xr.Dataset:
     """What a run of :func:`cued_trials` shows: the attractor of every point, the transitions and, with a cue, recall.
 
     Parameters
@@ -83,6 +83,10 @@ def recall_readout(trials: xr.Dataset, radius: float, *, min_transitions: int = 
         A point within ``radius`` of a centre is in that attractor (-1: in transit).
     min_transitions : int
         See :func:`ddm_explore.analysis.transitions` (default 0: no sample-size warning).
+    at : float, optional
+        Time at which recall is read (the nearest recorded time, see
+        :func:`ddm_explore.analysis.recall_accuracy`); default the end of the trials. Stored in
+        attrs as ``recall_at``.
 
     Returns
     -------
@@ -111,9 +115,10 @@ def recall_readout(trials: xr.Dataset, radius: float, *, min_transitions: int = 
     if cued >= 0:
         with warnings.catch_warnings(record=True) as caught:  # sample-size notes go to attrs["notes"]
             warnings.simplefilter("always")
-            parts.append(recall_accuracy(trials.z, C, radius, cued))
+            parts.append(recall_accuracy(trials.z, C, radius, cued, at=at))
         notes = [str(w.message) for w in caught]
     res = xr.merge(parts, combine_attrs="override")
     res.attrs.update(trials.attrs)
-    res.attrs.update(radius=radius, notes="; ".join(notes))
+    recall_at = float(trials.time.values[-1]) if at is None else float(at)
+    res.attrs.update(radius=radius, notes="; ".join(notes), recall_at=recall_at)
     return res

@@ -4,6 +4,7 @@ reversible and irreversible drifts, the probability current and the entropy prod
 from __future__ import annotations
 
 import html
+import warnings
 
 import ipywidgets as widgets
 import jax
@@ -14,15 +15,20 @@ from plotly.subplots import make_subplots
 
 from .. import analysis as _analysis
 from .. import experiments as _experiments
+from .._estimates import LatentEquationWarning
 from ..sdes import systems as _systems
-from ._common import Panel, slider
+from ._common import Panel, labelled, slider
 from ._plots import arrows
 from ._state import PanelState
+from ._text import params_text, system_title
 
 #: matrices drawn in the top row, in order
 MATRICES = ("J", "J_S", "J_A", "J_rev", "J_irr")
 #: arrows drawn per dimension (the fields are computed on the finer n_grid grid)
 N_ARROWS = 15
+#: what a full or symmetric network's fields are (ddm.LatentEquationWarning, in words)
+LATENT_NOTE = ("this network's neurons also drift off the latent plane: its drifts, current and e_p here are those "
+               "of its latent equation on the plane")
 
 
 class DecompositionPanel(Panel):
@@ -68,13 +74,23 @@ class DecompositionPanel(Panel):
     def __init__(self, state: PanelState | None = None):
         super().__init__(state if state is not None else PanelState("ring_wells"))
         self.fields_of = widgets.ToggleButtons(options=("network", "target"), value="network", description="fields of",
-                                               style=dict(button_width="72px"))
-        self.n_grid = widgets.IntSlider(value=40, min=20, max=100, step=10, description="grid cells", continuous_update=False)
-        self.n_shown = widgets.IntSlider(value=64, min=8, max=256, step=8, description="neurons", continuous_update=False)
-        self.c_max = slider("c max", (0.2, 2.0, 0.1, 1.0), "ddm-sweep-c-max")
-        self.n_c = widgets.IntSlider(value=5, min=3, max=9, description="c values", continuous_update=False)
-        self.with_networks = widgets.Checkbox(value=True, description="fit a network per c")
-        self.sweep = widgets.Button(description="e_p against c", icon="line-chart")
+                                               tooltips=("draw the drifts and the current of the fitted network",
+                                                         "draw the drifts and the current of the target"),
+                                               style=dict(button_width="80px", description_width="70px"))
+        self.n_grid = labelled(widgets.IntSlider(value=40, min=20, max=100, step=10, description="grid cells",
+                                                 continuous_update=False),
+                               "cells per dimension of the grid the stationary density and current are solved on")
+        self.n_shown = labelled(widgets.IntSlider(value=64, min=8, max=256, step=8, description="neurons shown",
+                                                  continuous_update=False),
+                                "how many neurons the connectivity heatmaps show")
+        self.c_max = slider("largest c", (0.2, 2.0, 0.1, 1.0), "ddm-sweep-c-max",
+                            "the sweep's largest rotational current c (it starts at 0)")
+        self.n_c = labelled(widgets.IntSlider(value=5, min=3, max=9, description="c values", continuous_update=False),
+                            "how many values of c the sweep computes")
+        self.with_networks = labelled(widgets.Checkbox(value=True, description="fit a network per c", indent=False),
+                                      "also fit a network at each c and compute its entropy production")
+        self.sweep = widgets.Button(description="entropy production vs c", icon="line-chart", layout=dict(width="220px"),
+                                    tooltip="compute the entropy production for each c (the target's, and a network's)")
         self.readout = widgets.HTML(value="")
         for w, css in ((self.fields_of, "ddm-fields-of"), (self.n_grid, "ddm-decomp-grid"), (self.n_shown, "ddm-decomp-neurons"),
                        (self.n_c, "ddm-sweep-n"), (self.with_networks, "ddm-sweep-networks"), (self.sweep, "ddm-sweep"),
@@ -83,16 +99,19 @@ class DecompositionPanel(Panel):
         self._decomposed = None  # (tag, dataset) of the network's decompositions
         self._fields = None  # (tag, dataset) of the drawn fields
         self._swept = None  # (tag, dataset) of the last sweep
+        self._notes = []  # what the last computation warned about, in words
         for w in (self.fields_of, self.n_grid, self.n_shown):
-            w.observe(lambda ch: self.run(self._draw), "value")
+            w.observe(self._redraw, "value")
         self.sweep.on_click(lambda _: self.run(self._sweep))
         self.state.observe(lambda s: self.run(self._draw), "target")
         self.state.observe(lambda s: self.run(self._draw), "network")
         self.run(self._draw)
-        controls = widgets.VBox([self.fields_of, self.n_grid, self.n_shown, widgets.HTML("<b>entropy production against c</b>"),
-                                 self.c_max, self.n_c, self.with_networks, self.sweep, self.readout])
-        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
-        self.widget.add_class("ddm-decompositions")
+        self._assemble([self.fields_of, self.n_grid, self.n_shown, widgets.HTML("<b>entropy production against c</b>"),
+                        self.c_max, self.n_c, self.with_networks, self.sweep, self.readout], "ddm-decompositions")
+
+    def _defaults(self):
+        return {self.fields_of: "network", self.n_grid: 40, self.n_shown: 64, self.c_max: 1.0, self.n_c: 5,
+                self.with_networks: True}
 
     # compute (library calls) ----------------------------------------------------------------
     def _network(self):
@@ -128,8 +147,14 @@ class DecompositionPanel(Panel):
     def _compute(self) -> xr.Dataset:
         net = self._network()
         n_grid = int(self.n_grid.value)
-        parts = [self._decompose(net, n_grid)]
-        fields = self._field_data(net, n_grid)
+        with warnings.catch_warnings(record=True) as caught:  # said in words in the readout, not printed
+            warnings.simplefilter("always", LatentEquationWarning)
+            parts = [self._decompose(net, n_grid)]
+            fields = self._field_data(net, n_grid)
+        for w in caught:
+            if not issubclass(w.category, LatentEquationWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        self._notes = [LATENT_NOTE] if net.connectivity != "low_rank" else []
         if fields is not None:
             parts.append(fields[["p", "f", "f_rev", "f_irr", "current", "entropy_production_density", "entropy_production"]])
         swept = self._current_sweep()
@@ -177,24 +202,40 @@ class DecompositionPanel(Panel):
 
     # draw -----------------------------------------------------------------------------------
     def _new_figure(self, res):
-        titles = MATRICES + ("f_rev (reversible)", "f_irr (irreversible)", "current j on density p", "e_p against c")
-        fig = make_subplots(rows=2, cols=5, subplot_titles=titles, vertical_spacing=0.14, horizontal_spacing=0.06,
-                            specs=[[{}] * 5, [{}, {}, {}, {"colspan": 2}, None]])
-        fig.update_layout(height=640, margin=dict(l=40, r=20, t=60, b=40), template="plotly_white", showlegend=True,
-                          legend=dict(x=0.62, y=0.37, bgcolor="rgba(255,255,255,0.7)"))
+        # 15 columns: five matrices of 3 columns in the top row, three phase planes of 5 below, the
+        # sweep across the bottom row; each phase plane is square-ish at any width
+        titles = ("J (all)", "J_S (symmetric)", "J_A (antisymmetric)", "J_rev (reversible)", "J_irr (irreversible)",
+                  "reversible drift f_rev", "irreversible drift f_irr", "current j over density p",
+                  "entropy production e_p against c")
+        specs = [[{"colspan": 3}, None, None] * 5, [{"colspan": 5}, None, None, None, None] * 3,
+                 [{"colspan": 15}] + [None] * 14]
+        fig = make_subplots(rows=3, cols=15, subplot_titles=titles, specs=specs, vertical_spacing=0.09,
+                            horizontal_spacing=0.012, row_heights=[0.27, 0.43, 0.30])
+        fig.update_layout(height=940, margin=dict(l=50, r=20, t=70, b=90), template="plotly_white", showlegend=True,
+                          legend=dict(orientation="h", x=0.0, y=-0.06, yanchor="top", font=dict(size=11)))
+        fig.update_annotations(font_size=12)
         for i, name in enumerate(MATRICES):  # one colour scale for all five: comparable sizes
-            fig.add_trace(go.Heatmap(name=name, colorscale="RdBu", zmid=0.0, coloraxis="coloraxis", showlegend=False), 1, i + 1)
-            fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
-        fig.update_layout(coloraxis=dict(colorscale="RdBu", cmid=0.0, colorbar=dict(len=0.4, y=0.8, thickness=12)))
-        fig.add_trace(go.Scatter(mode="lines", name="f_rev", line=dict(color="#1f77b4", width=1), showlegend=False), 2, 1)
-        fig.add_trace(go.Scatter(mode="lines", name="f_irr", line=dict(color="#d62728", width=1), showlegend=False), 2, 2)
-        fig.add_trace(go.Heatmap(name="p", colorscale="Greys", showscale=False, opacity=0.6), 2, 3)
-        fig.add_trace(go.Scatter(mode="lines", name="current", line=dict(color="#9467bd", width=1), showlegend=False), 2, 3)
-        fig.add_trace(go.Scatter(mode="lines+markers", name="target", line=dict(color="black")), 2, 4)
-        fig.add_trace(go.Scatter(mode="markers", name="network fitted at c", marker=dict(color="#d62728", size=9, symbol="x")), 2, 4)
-        fig.add_trace(go.Scatter(mode="markers", name="this network", marker=dict(color="#2ca02c", size=13, symbol="star")), 2, 4)
-        fig.update_xaxes(title_text="c", row=2, col=4)
-        fig.update_yaxes(title_text="e_p (1/tau)", row=2, col=4)
+            fig.add_trace(go.Heatmap(name=name, colorscale="RdBu", zmid=0.0, coloraxis="coloraxis", showlegend=False,
+                                     hovertemplate="to neuron %{y}<br>from neuron %{x}<br>weight %{z:.3f}<extra></extra>"),
+                          1, 3 * i + 1)
+            fig.update_yaxes(autorange="reversed", row=1, col=3 * i + 1)
+        fig.update_layout(coloraxis=dict(colorscale="RdBu", cmid=0.0, colorbar=dict(
+            len=0.25, y=0.87, thickness=12, title=dict(text="weight", side="top"))))
+        fig.add_trace(go.Scatter(mode="lines", name="reversible drift f_rev", line=dict(color="#1f77b4", width=1)), 2, 1)
+        fig.add_trace(go.Scatter(mode="lines", name="irreversible drift f_irr", line=dict(color="#d62728", width=1)), 2, 6)
+        fig.add_trace(go.Heatmap(name="stationary density p", colorscale="Greys", showscale=False, opacity=0.6,
+                                 showlegend=True), 2, 11)
+        fig.add_trace(go.Scatter(mode="lines", name="probability current j", line=dict(color="#9467bd", width=1)), 2, 11)
+        fig.add_trace(go.Scatter(mode="lines+markers", name="e_p of the target", line=dict(color="black")), 3, 1)
+        fig.add_trace(go.Scatter(mode="markers", name="e_p of a network fitted at each c",
+                                 marker=dict(color="#d62728", size=9, symbol="x")), 3, 1)
+        fig.add_trace(go.Scatter(mode="markers", name="e_p of this network",
+                                 marker=dict(color="#2ca02c", size=13, symbol="star")), 3, 1)
+        for col in (1, 6, 11):
+            fig.update_xaxes(title_text="z1", row=2, col=col)
+            fig.update_yaxes(title_text="z2", row=2, col=col)
+        fig.update_xaxes(title_text="rotational current c", row=3, col=1)
+        fig.update_yaxes(title_text="e_p (per tau)", row=3, col=1)
         fig.layout.meta = dict(panel="decompositions")
         return fig
 
@@ -228,25 +269,29 @@ class DecompositionPanel(Panel):
         else:
             t[11].x, t[11].y = [], []
         who = res.attrs["fields_of"]
-        fig.layout.title = dict(text=f"network N = {res.attrs['n_neurons']} ({res.attrs['connectivity']}); "
-                                     f"fields of the {who}", font=dict(size=12))
+        fields = f"drifts and current of the {who}" if who != "none" else "drifts and current: drawn for d <= 2"
+        fig.layout.title = dict(text=f"network of {res.attrs['n_neurons']} neurons "
+                                     f"({res.attrs['connectivity'].replace('_', ' ')}); {fields}", font=dict(size=13))
 
     def _write_readout(self, res):
         a = res.attrs
-        lines = [f"asymmetry ||J_A|| / ||J||: <b>{float(res.asymmetry):.3f}</b>"]
+        lines = [f"asymmetry ||J_A|| / ||J||: <b>{float(res.asymmetry):.3f}</b> (0: symmetric)"]
         if "asymmetry_rev" in res:
             lines.append(f"asymmetry of J_rev {float(res.asymmetry_rev):.3f}, of J_irr {float(res.asymmetry_irr):.3f}; "
                          f"||J_irr|| / ||J|| {float(res.norm_ratio_irr):.3f}")
-            lines.append(f"e_p network <b>{float(res.entropy_production_network):.3f}</b> / tau, "
-                         f"J_rev alone {float(res.entropy_production_rev):.3f} / tau")
+            lines.append(f"entropy production of the network <b>{float(res.entropy_production_network):.3f}</b> per tau, "
+                         f"of J_rev alone {float(res.entropy_production_rev):.3f} per tau")
         else:
-            lines.append(f"J_rev, J_irr and the fields need d <= 2 (d = {a['dim']})")
+            lines.append(f"J_rev, J_irr, the drifts and the current are drawn for targets of dimension 2 or less "
+                         f"(this one has {a['dim']})")
         if a["fields_of"] != "none":
-            lines.append(f"fields of the {a['fields_of']}: e_p = {float(res.entropy_production):.3f} / tau")
+            lines.append(f"drawn: the {a['fields_of']}'s fields, e_p = {float(res.entropy_production):.3f} per tau")
+        lines += [html.escape(n) for n in self._notes]
         if not a["network_is_current"]:
-            lines.append(html.escape(f"(network fitted to {a['fitted_to']}: press Retrain)"))
+            system, params = self.state.net_params
+            lines.append(html.escape(f"(the network was fitted to the {system_title(system)} with "
+                                     f"{params_text(system, params)}: press Retrain)"))
         if "entropy_production_target" in res:
-            lines.append("e_p against c: " + ", ".join(f"{c:.2f}: {e:.3f}" for c, e in
-                                                       zip(res.c.values, res.entropy_production_target.values)))
+            lines.append("e_p of the target against c: " + ", ".join(
+                f"{c:.2f}: {e:.3f}" for c, e in zip(res.c.values, res.entropy_production_target.values)))
         self.readout.value = "<br>".join(lines)
-

@@ -9,9 +9,10 @@ import xarray as xr
 
 from .. import analysis as _analysis
 from ..simulation import simulate as _simulate
-from ._common import Panel, slider
-from ._plots import arrows, figure, gapped
+from ._common import Panel, labelled, slider
+from ._plots import arrows, figure, fill_fixed_points, fixed_point_traces, gapped
 from ._state import SYSTEMS, PanelState, available_systems
+from ._text import SYSTEM_TEXT, param_label, param_tooltip, params_text, system_title
 
 N_TRIALS = 8
 N_GRID = 17
@@ -42,27 +43,41 @@ class Playground(Panel):
 
     def __init__(self, state: PanelState | None = None):
         super().__init__(state if state is not None else PanelState())
-        self.system = widgets.Dropdown(options=available_systems(), value=self.state.system, description="system")
-        self.system.add_class("ddm-system")
-        self.fixed_points = widgets.Checkbox(value=False, description="fixed points")
-        self.fixed_points.add_class("ddm-fixed-points")
+        self.system = labelled(widgets.Dropdown(options=[(system_title(n), n) for n in available_systems()],
+                                                value=self.state.system, description="system"),
+                               "the target system: its drift, noise and sample paths are drawn", "ddm-system")
+        self.about = widgets.HTML(value="")
+        self.about.add_class("ddm-about")
+        self.fixed_points = labelled(widgets.Checkbox(value=False, description="fixed points", indent=False),
+                                     "mark the states where the drift is zero: filled circle stable, open circle "
+                                     "unstable, cross saddle", "ddm-fixed-points")
         self.sliders = {}
         self._syncing = False
         self.slider_box = widgets.VBox()
         self._build_sliders()
         self.system.observe(self._on_system, "value")
-        self.fixed_points.observe(lambda ch: self.run(self._draw), "value")
+        self.fixed_points.observe(self._redraw, "value")
         self.state.observe(self._on_target, "target")
         self.run(self._draw)
-        controls = widgets.VBox([self.system, self.slider_box, self.fixed_points])
-        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
-        self.widget.add_class("ddm-playground")
+        self._assemble([self.system, self.about, self.slider_box, self.fixed_points], "ddm-playground")
+
+    def _defaults(self):
+        return {self.fixed_points: False}
+
+    def _reset(self):
+        """The current system with its default parameters, fixed points off."""
+        with self._hold():
+            self.fixed_points.value = False
+        defaults = {p: spec[3] for p, spec in SYSTEMS[self.state.system]["params"].items()}
+        self.state.set_target(self.state.system, **defaults)
 
     # controls -----------------------------------------------------------------------------
     def _build_sliders(self):
         self.sliders = {}
-        for name, spec in SYSTEMS[self.state.system]["params"].items():
-            s = slider(name, spec, f"ddm-param-{name}")
+        system = self.state.system
+        self.about.value = f"<i>{SYSTEM_TEXT.get(system, ('', ''))[1]}</i>"
+        for name, spec in SYSTEMS[system]["params"].items():
+            s = slider(param_label(system, name), spec, f"ddm-param-{name}", param_tooltip(system, name))
             s.value = self.state.params.get(name, spec[3])
             s.observe(self._on_param, "value")
             self.sliders[name] = s
@@ -102,7 +117,7 @@ class Playground(Panel):
             parts.append(_analysis.drift_field(target, N_GRID))
         if self.fixed_points.value and hasattr(_analysis, "fixed_points"):
             fp = _analysis.fixed_points(target, key=self.state.key, n_seeds=64)
-            parts.append(fp[["z"]].rename(z="fixed_point"))
+            parts.append(fp[["z", "stability"]].rename(z="fixed_point", stability="fixed_point_stability"))
         result = xr.merge(parts, combine_attrs="override")
         result.attrs.update(ds.attrs)
         return result
@@ -112,34 +127,49 @@ class Playground(Panel):
 
     def _new_figure(self, res):
         d = res.sizes["latent"]
-        name = self.state.target.name
+        name = system_title(self.state.system)
+        paths = f"sample paths ({res.sizes['trial']} trials)"
         if d == 1:
-            fig = figure(3, titles=(f"drift f(z): {name}", "sample paths", "stationary histogram"))
-            fig.add_trace(go.Scatter(mode="lines", name="drift"), 1, 1)
-            fig.add_trace(go.Scatter(mode="markers", name="fixed points", marker=dict(size=10, color="black")), 1, 1)
-            fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(width=1)), 1, 2)
-            fig.add_trace(go.Histogram(name="z1", histnorm="probability density", nbinsx=40), 1, 3)
-            fig.update_xaxes(title_text="z", row=1, col=1)
+            fig = figure(3, titles=(f"drift f(z): {name}", paths, "where the state spends its time"), legend=True)
+            fig.add_trace(go.Scatter(mode="lines", name="drift f(z)", line=dict(color="#1f77b4")), 1, 1)
+            fixed_point_traces(fig, 1, 1)
+            fig.add_trace(go.Scatter(mode="lines", name="sample paths", line=dict(width=1, color="#2ca02c")), 1, 2)
+            fig.add_trace(go.Histogram(name="histogram of z (second half of the paths)", histnorm="probability density",
+                                       nbinsx=40, marker_color="#2ca02c"), 1, 3)
+            fig.update_xaxes(title_text="state z", row=1, col=1)
+            fig.update_yaxes(title_text="drift (per tau)", row=1, col=1)
             fig.update_xaxes(title_text="time (tau)", row=1, col=2)
+            fig.update_yaxes(title_text="state z", row=1, col=2)
+            fig.update_xaxes(title_text="state z", row=1, col=3)
+            fig.update_yaxes(title_text="density", row=1, col=3)
         elif d == 2:
-            fig = figure(2, titles=(f"phase plane: {name}", "stationary histograms"))
-            fig.add_trace(go.Scatter(mode="lines", name="drift", line=dict(color="#9aa", width=1)), 1, 1)
+            fig = figure(2, titles=(f"phase plane: {name}", "where the state spends its time"), legend=True)
+            fig.add_trace(go.Scatter(mode="lines", name="drift (arrows)", line=dict(color="#9aa", width=1)), 1, 1)
             for i, color in enumerate(("#1f77b4", "#d62728")):
-                fig.add_trace(go.Contour(name=f"f{i + 1} = 0", showscale=False, contours=dict(start=0, end=0, size=1, coloring="lines"),
+                fig.add_trace(go.Contour(name=f"nullcline f{i + 1} = 0", showscale=False, showlegend=True,
+                                         colorscale=[[0, color], [1, color]],
+                                         contours=dict(start=0, end=0, size=1, coloring="lines"),
                                          line=dict(color=color, width=2, dash="dash")), 1, 1)
-            fig.add_trace(go.Scatter(mode="lines", name="paths", line=dict(width=1, color="#2ca02c")), 1, 1)
-            fig.add_trace(go.Scatter(mode="markers", name="fixed points", marker=dict(size=10, color="black")), 1, 1)
-            for i in range(2):
-                fig.add_trace(go.Histogram(name=f"z{i + 1}", histnorm="probability density", nbinsx=40, opacity=0.6), 1, 2)
+            fig.add_trace(go.Scatter(mode="lines", name="sample paths", line=dict(width=1, color="#2ca02c")), 1, 1)
+            fixed_point_traces(fig, 1, 1)
+            for i, color in enumerate(("#1f77b4", "#d62728")):
+                fig.add_trace(go.Histogram(name=f"histogram of z{i + 1}", histnorm="probability density", nbinsx=40,
+                                           opacity=0.6, marker_color=color), 1, 2)
             fig.update_layout(barmode="overlay")
             fig.update_xaxes(title_text="z1", row=1, col=1)
             fig.update_yaxes(title_text="z2", row=1, col=1)
+            fig.update_xaxes(title_text="state", row=1, col=2)
+            fig.update_yaxes(title_text="density", row=1, col=2)
         else:
-            fig = figure(2, specs=[[{"type": "scene"}, {"type": "xy"}]], titles=(f"sample paths: {name}", "stationary histograms"))
-            fig.add_trace(go.Scatter3d(mode="lines", name="paths", line=dict(width=2)), 1, 1)
-            for i in range(3):
-                fig.add_trace(go.Histogram(name=f"z{i + 1}", histnorm="probability density", nbinsx=40, opacity=0.6), 1, 2)
-            fig.update_layout(barmode="overlay")
+            fig = figure(2, specs=[[{"type": "scene"}, {"type": "xy"}]], titles=(f"{paths}: {name}", "where the state spends its time"),
+                         legend=True)
+            fig.add_trace(go.Scatter3d(mode="lines", name="sample paths", line=dict(width=2, color="#2ca02c")), 1, 1)
+            for i, color in enumerate(("#1f77b4", "#d62728", "#9467bd")):
+                fig.add_trace(go.Histogram(name=f"histogram of z{i + 1}", histnorm="probability density", nbinsx=40,
+                                           opacity=0.6, marker_color=color), 1, 2)
+            fig.update_layout(barmode="overlay", scene=dict(xaxis_title="z1", yaxis_title="z2", zaxis_title="z3"))
+            fig.update_xaxes(title_text="state", row=1, col=2)
+            fig.update_yaxes(title_text="density", row=1, col=2)
         fig.layout.meta = dict(panel="playground")
         return fig
 
@@ -148,23 +178,24 @@ class Playground(Panel):
         z = res.z.values  # (trial, time, latent)
         half = z[:, z.shape[1] // 2:]  # the second half of each path: near stationarity
         fp = res.fixed_point.values if "fixed_point" in res else np.zeros((0, d))
+        kinds = res.fixed_point_stability.values if "fixed_point" in res else np.zeros(0, str)
         t = fig.data
-        title = f"{self.state.target.name} {self.state.params}"
-        fig.layout.title = dict(text=title, font=dict(size=12))
+        title = f"{system_title(self.state.system)}: {params_text(self.state.system, self.state.params)}"
+        fig.layout.title = dict(text=title, font=dict(size=13))
         if d == 1:
             t[0].x, t[0].y = res.z0.values, res.drift.values[:, 0]
-            t[1].x, t[1].y = fp[:, 0], np.zeros(len(fp))
+            fill_fixed_points(t[1:4], fp, kinds)
             times = np.broadcast_to(res.time.values, z.shape[:2])
-            t[2].x, t[2].y = gapped(times, z[..., 0])
-            t[3].x = half[..., 0].ravel()
+            t[4].x, t[4].y = gapped(times, z[..., 0])
+            t[5].x = half[..., 0].ravel()
         elif d == 2:
             t[0].x, t[0].y = arrows(res.drift)
             for i in range(2):
                 t[1 + i].x, t[1 + i].y, t[1 + i].z = res.z0.values, res.z1.values, res.drift.values[..., i].T
             t[3].x, t[3].y = gapped(z[..., 0], z[..., 1])
-            t[4].x, t[4].y = fp[:, 0], fp[:, 1]
+            fill_fixed_points(t[4:7], fp, kinds)
             for i in range(2):
-                t[5 + i].x = half[..., i].ravel()
+                t[7 + i].x = half[..., i].ravel()
         else:
             t[0].x, t[0].y, t[0].z = gapped(z[..., 0], z[..., 1], z[..., 2])
             for i in range(3):

@@ -35,12 +35,40 @@ def gapped(*columns) -> list[np.ndarray]:
     return out
 
 
-def figure(rows_cols, specs=None, titles=None, height=380):
-    """An empty plain Figure with subplots: fill it, then wrap it with :func:`widget`."""
-    fig = make_subplots(rows=1, cols=rows_cols, specs=specs, subplot_titles=titles)
-    fig.update_layout(height=height, margin=dict(l=40, r=20, t=40, b=40), template="plotly_white",
-                      showlegend=False)
+def figure(rows_cols, specs=None, titles=None, height=380, legend=False):
+    """An empty plain Figure with subplots: fill it, then wrap it with :func:`widget`. With
+    ``legend`` a horizontal legend sits below the plots (never over their tick labels)."""
+    fig = make_subplots(rows=1, cols=rows_cols, specs=specs, subplot_titles=titles, horizontal_spacing=0.09)
+    fig.update_layout(height=height + (50 if legend else 0), margin=dict(l=50, r=20, t=60, b=50 + (50 if legend else 0)),
+                      template="plotly_white", showlegend=legend)
+    if legend:
+        fig.update_layout(legend=dict(orientation="h", x=0.0, y=-0.18, yanchor="top", font=dict(size=11)))
+    fig.update_annotations(font_size=12)
     return fig
+
+
+#: how a fixed point is marked, by stability (ddm.analysis.fixed_points)
+FIXED_POINT_MARKERS = {"stable": dict(symbol="circle", color="black", size=11),
+                       "unstable": dict(symbol="circle-open", color="black", size=11, line=dict(width=2)),
+                       "saddle": dict(symbol="x", color="black", size=11)}
+
+
+def fixed_point_traces(fig, row, col):
+    """Add one (empty) marker trace per kind of fixed point, in the order of FIXED_POINT_MARKERS."""
+    for kind, marker in FIXED_POINT_MARKERS.items():
+        fig.add_trace(go.Scatter(mode="markers", name=f"{kind} fixed point", marker=marker), row, col)
+
+
+def fill_fixed_points(traces, z, stability):
+    """Fill the traces of :func:`fixed_point_traces` with points ``z`` (point, d; 1-D ones drawn at
+    y = 0) of the given stabilities."""
+    stability = np.asarray(stability).astype(str)
+    z = np.asarray(z, np.float64)
+    z = z.reshape(len(stability), z.shape[-1] if z.ndim > 1 else 1)
+    for trace, kind in zip(traces, FIXED_POINT_MARKERS):
+        pts = z[stability == kind]
+        trace.x = pts[:, 0]
+        trace.y = pts[:, 1] if pts.shape[1] > 1 else np.zeros(len(pts))
 
 
 def widget(fig) -> go.FigureWidget:

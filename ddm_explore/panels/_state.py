@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -27,6 +28,17 @@ SYSTEMS = {
                      sim=dict(dt=0.01, t_max=100.0, record_every=5)),
 }
 
+
+
+class Fitted(NamedTuple):
+    """A network fitted by :meth:`PanelState.fit_network`: the network, its report, the target it
+    was fitted to, that target's (system, params) and the fit's keywords."""
+
+    net: object
+    report: object
+    target: object
+    fitted_to: tuple
+    settings: dict
 
 
 def available_systems() -> list[str]:
@@ -109,14 +121,26 @@ class PanelState:
 
     def retrain(self, n_neurons: int = 256, *, seed: int = 0, progress: bool = False, **fit_kw):
         """``ddm.fit`` the current target (key: ``fold_in(key, seed)``); store and announce the
-        network and its report."""
+        network and its report (:meth:`fit_network`, then :meth:`set_network`)."""
+        fitted = self.fit_network(n_neurons, seed=seed, progress=progress, **fit_kw)
+        self.set_network(fitted)
+        return fitted.net, fitted.report
+
+    def fit_network(self, n_neurons: int = 256, *, seed: int = 0, progress: bool = False, **fit_kw) -> "Fitted":
+        """``ddm.fit`` the current target (key: ``fold_in(key, seed)``) without storing or announcing
+        it: a panel runs the fit inside its progress area and announces it outside (the other
+        panels' redraws then write nothing into that area)."""
         key = jax.random.fold_in(self.key, seed)
-        net, report = _fit(self.target, n_neurons, key=key, progress=progress, **fit_kw)
-        self.net, self.report, self.net_params = net, report, (self.system, dict(self.params))
-        self.fit_settings = dict(n_neurons=n_neurons, seed=seed, **fit_kw)
-        self._fit_target, self._noise_fits = self.target, {}
+        target, system, params = self.target, self.system, dict(self.params)
+        net, report = _fit(target, n_neurons, key=key, progress=progress, **fit_kw)
+        return Fitted(net, report, target, (system, params), dict(n_neurons=n_neurons, seed=seed, **fit_kw))
+
+    def set_network(self, fitted: "Fitted"):
+        """Make a :meth:`fit_network` result the shared network and announce it."""
+        self.net, self.report, self.net_params = fitted.net, fitted.report, fitted.fitted_to
+        self.fit_settings = dict(fitted.settings)
+        self._fit_target, self._noise_fits = fitted.target, {}
         self._notify("network")
-        return net, report
 
     def network_with_private_noise(self, s: float, *, fitted: bool):
         """The shared network as it runs with private per-neuron noise ``s`` (METHOD.md section 8).

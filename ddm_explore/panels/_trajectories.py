@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from ..simulation import simulate as _simulate
-from ._common import Panel
+from ._common import Panel, labelled
 from ._plots import figure, gapped
 from ._state import PanelState
 
@@ -21,8 +21,8 @@ PRIVATE_NOISE = (0.0, 0.1, 0.01, 0.0)
 PRIVATE_NOISE_HELP = ('<div style="line-height:1.35; font-size:12px"><b>private noise s</b>: every neuron gets '
                       "its own independent noise (std s per sqrt(tau)), as real neurons do. It kicks the state off "
                       "the plane the latent flow lives on, and a network fitted without it drifts and jumps where "
-                      "the target would not. <b>fitted for this noise</b> fits a network that expects noise s "
-                      "(ddm.fit(..., private_noise=s)), one fit per new s.</div>")
+                      "the target would not. <b>fitted for this noise</b> fits a network that expects noise s, "
+                      "one fit per new s.</div>")
 
 
 class TrajectoryPanel(Panel):
@@ -78,35 +78,40 @@ class TrajectoryPanel(Panel):
         super().__init__(state if state is not None else PanelState())
         if not PRIVATE_NOISE[0] <= private_noise <= PRIVATE_NOISE[1]:
             raise ValueError(f"`private_noise` must be in [{PRIVATE_NOISE[0]}, {PRIVATE_NOISE[1]}], got {private_noise!r}")
-        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed", continuous_update=False)
-        self.noise = widgets.Checkbox(value=True, description="noise")
+        self.seed = labelled(widgets.IntSlider(value=0, min=0, max=50, description="random seed", continuous_update=False),
+                             "which starting points and which noise: the same seed gives the same paths")
+        self.noise = labelled(widgets.Checkbox(value=True, description="noise on", indent=False),
+                              "off: the noise-free flow (no random kicks at all)")
         lo, hi, step, _ = PRIVATE_NOISE
-        self.private_noise = widgets.FloatSlider(
-            value=private_noise, min=lo, max=hi, step=step, description="private noise", readout_format=".2f",
-            continuous_update=False, style=dict(description_width="initial"),
-            tooltip="s: each neuron's own independent noise (std per sqrt(tau)); it pushes the state off the latent plane")
+        self.private_noise = labelled(widgets.FloatSlider(
+            value=private_noise, min=lo, max=hi, step=step, description="private noise s", readout_format=".2f",
+            continuous_update=False),
+            "s: each neuron's own independent noise (std per sqrt(tau)); it pushes the state off the latent plane")
         self.fitted = widgets.ToggleButtons(
             options=(("plain fit", False), ("fitted for this noise", True)), value=bool(fitted),
             tooltips=("the network fitted without private noise, run with noise s",
-                      "a network fitted for noise s: ddm.fit(..., private_noise=s)"),
+                      "a network fitted knowing that each neuron gets noise s"),
             style=dict(button_width="150px"))
-        self.n_shown = widgets.IntSlider(value=40, min=5, max=200, step=5, description="neurons", continuous_update=False)
+        self.n_shown = labelled(widgets.IntSlider(value=40, min=5, max=200, step=5, description="neurons shown",
+                                                  continuous_update=False),
+                                "how many neurons the rate heatmap shows")
         self.readout = widgets.HTML(value="")
         help_text = widgets.HTML(value=PRIVATE_NOISE_HELP, layout=dict(max_width="320px"))
         for w, css in ((self.seed, "ddm-traj-seed"), (self.noise, "ddm-traj-noise"),
                        (self.private_noise, "ddm-traj-private-noise"), (self.fitted, "ddm-traj-fitted"),
                        (self.n_shown, "ddm-traj-neurons")):
             w.add_class(css)
-            w.observe(lambda ch: self.run(self._draw), "value")
+            w.observe(self._redraw, "value")
         self.readout.add_class("ddm-traj-readout")
         self._runs = None
         self.state.observe(lambda s: self.run(self._draw), "network")
         self.state.observe(lambda s: self.run(self._draw), "target")
         self.run(self._draw)
-        controls = widgets.VBox([self.seed, self.noise, self.private_noise, self.fitted, help_text, self.n_shown,
-                                 self.readout])
-        self.widget = widgets.VBox([widgets.HBox([controls, self.figure_box]), self.message])
-        self.widget.add_class("ddm-trajectories")
+        self._assemble([self.seed, self.noise, self.private_noise, self.fitted, help_text, self.n_shown, self.readout],
+                       "ddm-trajectories")
+
+    def _defaults(self):
+        return {self.seed: 0, self.noise: True, self.private_noise: PRIVATE_NOISE[3], self.fitted: False, self.n_shown: 40}
 
     def _compute(self):
         st = self.state
@@ -153,15 +158,23 @@ class TrajectoryPanel(Panel):
     def _new_figure(self, res):
         d = res.sizes["latent"]
         specs = [[{"type": "scene" if d == 3 else "xy"}, {"type": "xy"}]]
-        fig = figure(2, specs=specs, titles=("latent: network (solid), target (dotted)", "rates phi(x), trial 0"))
+        fig = figure(2, specs=specs, titles=("latent state: network and target from the same starts",
+                                             "rates tanh(x) of the first neurons, trial 0"), legend=True)
         line = go.Scatter3d if d == 3 else go.Scatter
-        fig.add_trace(line(mode="lines", name="network", line=dict(color="#d62728", width=2)), 1, 1)
+        fig.add_trace(line(mode="lines", name="network (all neurons simulated)", line=dict(color="#d62728", width=2)), 1, 1)
         fig.add_trace(line(mode="lines", name="target", line=dict(color="black", width=2, dash="dot")), 1, 1)
-        fig.add_trace(go.Heatmap(name="rates", colorscale="RdBu", zmin=-1, zmax=1, colorbar=dict(len=0.8)), 1, 2)
+        fig.add_trace(go.Heatmap(name="rates", colorscale="RdBu", zmin=-1, zmax=1, showlegend=False,
+                                 colorbar=dict(len=0.8, title=dict(text="rate", side="top"))), 1, 2)
         fig.update_xaxes(title_text="time (tau)", row=1, col=2)
         fig.update_yaxes(title_text="neuron", row=1, col=2)
         if d == 1:
             fig.update_xaxes(title_text="time (tau)", row=1, col=1)
+            fig.update_yaxes(title_text="state z", row=1, col=1)
+        elif d == 2:
+            fig.update_xaxes(title_text="z1", row=1, col=1)
+            fig.update_yaxes(title_text="z2", row=1, col=1)
+        else:
+            fig.update_layout(scene=dict(xaxis_title="z1", yaxis_title="z2", zaxis_title="z3"))
         fig.layout.meta = dict(panel="trajectories")
         return fig
 
