@@ -130,7 +130,8 @@ def _export_reason(err: BaseException) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ddm-explore",
-        description="Drift–diffusion matching: train rate networks to embed SDEs, and explore them.")
+        description="Drift–diffusion matching: train rate networks to embed SDEs, and explore them.",
+        epilog=f"figures: {', '.join(FIGURE_NAMES)} (ddm-explore figures --out DIR [--only NAME ...])")
     sub = parser.add_subparsers(dest="command", required=True)
     p_lab = sub.add_parser("lab", help="open the notebook gallery in JupyterLab (127.0.0.1, token)")
     p_lab.add_argument("--no-browser", action="store_true", help="do not open a browser (headless use)")
@@ -151,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="persistent JAX compilation cache shared by the kernels ('' for none)")
     p_cls.add_argument("--notebook", default=None, help="notebook to serve (default: notebooks/panels.ipynb)")
     p_cls.set_defaults(func=classroom)
-    p_fig = sub.add_parser("figures", help="regenerate every paper figure headless (HTML, and PNG when possible)")
+    p_fig = sub.add_parser("figures", help="regenerate the paper's figures headless (HTML, and PNG when possible): "
+                                           + ", ".join(FIGURE_NAMES))
     p_fig.add_argument("--out", required=True, help="output folder (created if missing)")
     p_fig.add_argument("--only", nargs="+", metavar="NAME", choices=FIGURE_NAMES,
                        help=f"only these figures, of: {', '.join(FIGURE_NAMES)}")

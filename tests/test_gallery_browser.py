@@ -9,7 +9,8 @@ lab page for all, since loading the lab once per notebook costs about 10 s each 
 asserts on the DOM of its panel:
 
 * every cell of the file is rendered, and its first heading is shown;
-* every stored stdout line is shown (the printed check lines, e.g. ``PASS`` / ``True``);
+* every stored stdout line is shown (the printed check lines, e.g. ``PASS`` / ``True``), except
+  those of the lessons' solutions, stored with hidden outputs: those must not show until clicked;
 * every stored plotly figure is drawn by plotly.js (``.js-plotly-plot`` with an SVG and as many
   traces as the stored figure);
 * no output shows a traceback, ``Javascript Error`` or ``Error displaying widget``.
@@ -109,12 +110,15 @@ def _norm(text):
 
 def _expected(path):
     """What the stored notebook should show: cell count, first heading, stdout lines, plotly figures
-    (trace counts), widget fallbacks (start of their text/plain)."""
+    (trace counts), widget fallbacks (start of their text/plain); not the outputs of cells stored
+    with hidden outputs (the lessons' solutions), which :func:`_hidden_stdout` lists."""
     nb = nbformat.read(path, as_version=4)
     heading = next((re.sub(r"[`*_]", "", line[2:]).strip() for c in nb.cells if c.cell_type == "markdown"
                     for line in c.source.splitlines() if line.startswith("# ")), None)
     stdout, plots, widgets = [], [], []
     for cell in nb.cells:
+        if cell.metadata.get("jupyter", {}).get("outputs_hidden"):  # a lesson's solution: shown on a click
+            continue
         for out in cell.get("outputs", []):
             if out.output_type == "stream" and out.name == "stdout":
                 stdout += [_norm(line) for line in out.text.splitlines() if line.strip()]
@@ -124,6 +128,14 @@ def _expected(path):
                 elif WIDGET_MIME in out.data and "text/plain" in out.data:
                     widgets.append(_norm(out.data["text/plain"])[:40])
     return dict(cells=len(nb.cells), heading=heading, stdout=stdout, plots=plots, widgets=widgets)
+
+
+def _hidden_stdout(path):
+    """The stdout lines of the cells stored with hidden outputs (they must not be on screen)."""
+    nb = nbformat.read(path, as_version=4)
+    return [_norm(line) for c in nb.cells if c.metadata.get("jupyter", {}).get("outputs_hidden")
+            for out in c.get("outputs", []) if out.output_type == "stream" and out.name == "stdout"
+            for line in out.text.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -237,6 +249,8 @@ def test_notebook_renders_stored_outputs(page, lab, name, tmp_path):
     shown_stdout = _norm("\n".join(state["stdout"]))
     missing = [line for line in want["stdout"] if line not in shown_stdout]
     assert not missing, f"{name}: stored stdout lines not shown: {missing}"
+    revealed = [line for line in _hidden_stdout(copy / name) if line not in want["stdout"] and line in shown_stdout]
+    assert not revealed, f"{name}: solution outputs shown before a click: {revealed}"
 
     drawn = [p for p in state["plots"] if p["svg"]]
     assert sorted(p["traces"] for p in drawn) == sorted(want["plots"]), (name, state["plots"], want["plots"])
