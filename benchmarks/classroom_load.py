@@ -1,7 +1,7 @@
 """A class on one server: N students open the panels app at once and work with it for a while.
 
     .venv/bin/python benchmarks/classroom_load.py --students 1 2 4 8 --minutes 3
-    .venv/bin/python benchmarks/classroom_load.py --students 4 --pool 2      # preheated kernels
+    .venv/bin/python benchmarks/classroom_load.py --students 4 --pool 2 --warm 120   # preheated kernels
 
 For each N it starts the app as ``ddm-explore classroom`` serves it (token, classroom/voila.py,
 kernel culling; a fresh JAX compilation cache unless ``--cache`` names one), then drives N pages
@@ -211,6 +211,7 @@ def one_class(n, args, tmp):
     watch = MemoryWatch(proc)
     watch.start()
     try:
+        time.sleep(args.warm)  # a pool fills before the class arrives
         out = asyncio.run(drive(url, n, args.minutes, args.think, args.stagger))
         deadline = time.monotonic() + 60
         while kernels(proc) and time.monotonic() < deadline:
@@ -229,6 +230,7 @@ def main(argv=None):
     ap.add_argument("--think", type=float, default=3.0, help="seconds between a student's interactions")
     ap.add_argument("--stagger", type=float, default=1.0, help="seconds between two students' arrivals")
     ap.add_argument("--pool", type=int, default=0, help="preheated kernels (ddm-explore classroom --pool)")
+    ap.add_argument("--warm", type=float, default=0.0, help="seconds between the server's start and the first student")
     ap.add_argument("--cache", default=None, help="JAX compilation cache folder (default: a fresh one per N)")
     args = ap.parse_args(argv)
     if not os.path.exists(CHROMIUM):

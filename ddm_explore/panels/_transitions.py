@@ -41,12 +41,12 @@ class TransitionPanel(Panel):
     """Attractor transitions on the K-well ring (``ddm.systems.ring_wells``): cue a well for
     input-driven recall, or raise the nonequilibrium strength c for autonomous sequences.
 
-    Every update runs ``ddm.experiments.cued_trials``: as many trials as the trial-count slider says
-    (default ``N_TRIALS``) of ``T_MAX`` time units,
-    trial i starting in well i % K, the cue (when one is chosen) a pulse of the chosen amplitude
-    towards that well from t = ``ONSET`` for the chosen duration; ``ddm.experiments.recall_readout``
-    reads the wells, transitions and recall (``RECALL_DELAY`` tau after the cue ends) off the paths. It simulates the network when one
-    is fitted to the current target (``state.network_is_current``), else the target itself, and
+    Every update runs ``ddm.experiments.cued_trials``: as many trials as the trial-count slider
+    says (default ``N_TRIALS``) of ``T_MAX`` time units, trial i starting in well i % K, the cue
+    (when one is chosen) a pulse of the chosen amplitude towards that well from t = ``ONSET`` for
+    the chosen duration; ``ddm.experiments.recall_readout`` reads the wells, transitions and recall
+    (``RECALL_DELAY`` tau after the cue ends) off the paths. It simulates the network when one is
+    fitted to the current target (``state.network_is_current``), else the target itself, and
     says which. The c slider changes the shared target (the other panels follow).
 
     Attributes
