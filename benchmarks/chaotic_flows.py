@@ -13,7 +13,8 @@ scale, no region). For each one, as a new user would:
 4. ``ddm.fit(sde, N, key=, sampler=ddm.occupation(training set))`` (region from the sampler,
    held-out eps_f on the trials it did not train on);
 5. ``ddm.experiments.embedding_report(net, sde, reference=reference set)``: the network simulated
-   (all N neurons, ``--solver``, dt = 0.01) as long as a reference trial from jittered reference
+   (all N neurons, dt = 0.01, by the solver the helper recommends, ``attrs["solver"]``, unless
+   ``--solver`` names one) as long as a reference trial from jittered reference
    states, D_stsp (bins, d = 3; Gaussian mixtures, d = 4) and D_H against the floor between the two
    reference groups, and the largest Lyapunov exponents of target and network (RK4 tangent method),
    in original time units.
@@ -23,7 +24,8 @@ twice the floor. Printed per flow: dimension, T, the exponent of target and netw
 network / floor, D_H network / floor, held-out eps_f (fit's held-out trials, and on the reference
 states), the warnings of ``embedding_report``, the time, and the pass count.
 
-    JAX_PLATFORMS=cpu python benchmarks/chaotic_flows.py                 # all flows, N = 512
+    JAX_PLATFORMS=cpu python benchmarks/chaotic_flows.py                 # all flows, N = 512, the helper's solver
+    JAX_PLATFORMS=cpu python benchmarks/chaotic_flows.py --solver euler  # every network run by Euler
     JAX_PLATFORMS=cpu python benchmarks/chaotic_flows.py --only lorenz sprott_b --n-neurons 256
 """
 
@@ -213,7 +215,9 @@ def score(name, f, start, args, key):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ddm.CallbackDriftWarning)
         raw = ddm.SDE(drift=f, dim=d, name=name)
-    T = float(ddm.propose_time_scale(raw, key=key, points=states, dt=args.dt).time_scale)
+    proposal = ddm.propose_time_scale(raw, key=key, points=states, dt=args.dt)
+    T = float(proposal.time_scale)
+    solver = proposal.attrs["solver"] if args.solver == "auto" else args.solver
     sde = raw.time_scaled(T)
     train = trajectories(f, states, T, n_trials=8, length=args.length, seed=1)
     reference = trajectories(f, states, T, n_trials=16, length=args.length, seed=2)
@@ -224,13 +228,13 @@ def score(name, f, start, args, key):
         er = ddm.experiments.embedding_report(
             net, sde, key=key, reference=reference, t_transient=20.0, n_seeds=16,
             lyapunov=dict(t_max=args.lyapunov_length, dt=args.dt),
-            simulate_kwargs=dict(dt=args.dt, **({} if args.solver == "euler" else dict(solver=args.solver))))
+            simulate_kwargs=dict(dt=args.dt, **({} if solver == "euler" else dict(solver=solver))))
     lam_t, lam_n = (float(er.lyapunov.sel(system=s)) for s in ("target", "network"))
     dn, df = (float(er.D_stsp.sel(comparison=c)) for c in ("network", "floor"))
     hn, hf = (float(er.D_H.sel(comparison=c)) for c in ("network", "floor"))
     ok = bool(abs(lam_n - lam_t) <= 0.2 * abs(lam_t) and dn <= 2 * df)
     problems = "; ".join(str(w.message).split(":")[0] for w in caught if issubclass(w.category, ddm.EmbeddingWarning))
-    return ok, [name, f"{d}", f"{T:.3g}", f"{lam_t:.3g}", f"{lam_n:.3g}", f"{dn:.3g} / {df:.3g}", f"{hn:.3g} / {hf:.3g}",
+    return ok, [name, f"{d}", f"{T:.3g}", solver, f"{lam_t:.3g}", f"{lam_n:.3g}", f"{dn:.3g} / {df:.3g}", f"{hn:.3g} / {hf:.3g}",
                 f"{float(rep.eps_f):.2g} / {float(er.eps_f):.2g}", problems or "-", f"{time.perf_counter() - t0:.0f}",
                 "pass" if ok else "FAIL"]
 
@@ -238,7 +242,8 @@ def score(name, f, start, args, key):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n-neurons", type=int, default=512)
-    p.add_argument("--solver", default="euler", help="ddm.simulate's solver for the network runs")
+    p.add_argument("--solver", default="auto", help="ddm.simulate's solver for the network runs (default: the one "
+                                                    "ddm.propose_time_scale recommends, attrs['solver'])")
     p.add_argument("--dt", type=float, default=0.01)
     p.add_argument("--length", type=float, default=300.0, help="tau per reference trial")
     p.add_argument("--lyapunov-length", type=float, default=300.0, help="tau averaged per exponent trial")
@@ -253,12 +258,12 @@ def main():
         try:
             ok, row = score(name, f, start, args, key)
         except Exception as exc:  # a flow that cannot be run is a failure with its reason, not the end of the table
-            ok, row = False, [name, "", "", "", "", "", "", "", f"{type(exc).__name__}: {str(exc)[:120]}", "", "FAIL"]
+            ok, row = False, [name, "", "", "", "", "", "", "", "", f"{type(exc).__name__}: {str(exc)[:120]}", "", "FAIL"]
         passed += ok
         rows.append(row)
         print(" | ".join(row), flush=True)
     print_table(f"Chaotic flows in numpy, N = {args.n_neurons}, network runs by {args.solver} at dt = {args.dt}",
-                ["flow", "d", "T", "exponent target", "exponent network", "D_stsp net / floor", "D_H net / floor",
+                ["flow", "d", "T", "solver", "exponent target", "exponent network", "D_stsp net / floor", "D_H net / floor",
                  "eps_f held out (fit / reference)", "warnings", "s", "verdict"], rows,
                 note=f"passed {passed} of {len(rows)}: exponent within 20% and D_stsp <= 2x floor "
                      f"(exponents in original time units; {args.length:g} tau per reference trial)")

@@ -11,7 +11,7 @@ import pytest
 
 import ddm_explore as ddm
 from ddm_explore._system import require_region
-from ddm_explore.analysis._time_scale import largest_accurate_step
+from ddm_explore.analysis._time_scale import largest_accurate_step, rate_error
 
 KEY = jax.random.key(0)
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
@@ -270,6 +270,38 @@ def test_propose_time_scale_rule():
     pts = ddm.propose_time_scale(ou, key=KEY, points=np.zeros((5, 2)))
     assert np.isnan(float(pts.dominant_period)) and float(pts.time_scale) == float(res.time_scale)
 
+
+
+def _stepped_rate(scheme, lam, h, n=200):
+    """The growth rate per unit time of n steps of the scheme on dz/dt = lam z at dt = h, by stepping
+    (a reference independent of the amplification-factor formula): z_n = R^n, and R is recovered
+    as |z_n|^(1/n) exp(i arg(z_n) / n), right while n |arg R| ~ n h |lam| stays below pi."""
+    z = 1.0 + 0j
+    for _ in range(n):
+        k1 = lam * z
+        z = z + h * k1 if scheme == "euler" else z + 0.5 * h * (k1 + lam * (z + h * k1))
+    R = abs(z) ** (1 / n) * np.exp(1j * np.angle(z) / n)
+    assert abs(R - 1) < 0.5 and abs(lam * h * n) < np.pi  # n h |lam| < pi: angle(z) is n arg R, unwrapped
+    return np.log(R) / h
+
+
+def test_propose_time_scale_recommends_a_solver():
+    for scheme in ("euler", "heun"):
+        for h in (0.005, 0.01, 0.015):
+            stepped = max(abs(_stepped_rate(scheme, lam, h) - lam) for lam in (-1.0, 1j))
+            assert abs(rate_error(scheme, h) - stepped) < 1e-9 * max(1.0, stepped), (scheme, h)
+    # Euler's error is first order (h / 2), Heun's second (h^2 / 6): at h = 0.02, 1% against 7e-5
+    assert 0.009 < rate_error("euler", 0.02) < 0.011 and rate_error("heun", 0.02) < 1e-4
+    lor = ddm.propose_time_scale(ddm.systems.lorenz63(), key=KEY)
+    h_run = float(lor.fastest_rate_max) * 0.01 / float(lor.time_scale)
+    assert abs(float(lor.rate_error_euler) - rate_error("euler", h_run)) < 1e-12
+    assert lor.attrs["solver"] == "heun" and float(lor.rate_error_euler) > 0.005 > float(lor.rate_error_heun)
+    # a step ten times smaller: Euler's error falls ten times, under the 0.5% tolerance
+    fine = ddm.propose_time_scale(ddm.systems.lorenz63(), key=KEY, dt=0.001)
+    assert float(fine.time_scale) == float(lor.time_scale) and fine.attrs["solver"] == "euler"
+    assert ddm.propose_time_scale(ddm.systems.lorenz63(), key=KEY, solver_tolerance=0.05).attrs["solver"] == "euler"
+    with pytest.raises(ValueError, match="solver_tolerance"):
+        ddm.propose_time_scale(ddm.systems.lorenz63(), key=KEY, solver_tolerance=-1.0)
 
 # ---------------------------------------------------------------------------------------------
 # ODE targets

@@ -12,7 +12,9 @@ from .._checks import as_array, check_choice, check_int, check_key, check_positi
 from .._system import check_sde, require_region
 from ..simulation._simulate import simulate
 
-SCHEMES = ("euler", "rk4")
+SCHEMES = ("euler", "heun", "rk4")
+#: the integrators ``propose_time_scale`` chooses between, cheapest first (network steps per step)
+SOLVERS = (("euler", 1), ("heun", 2))
 #: records kept of the sample trajectories (every 5th of 5 x this many steps)
 _RECORDS = 4000
 
@@ -21,21 +23,34 @@ def _amplification(scheme: str, x):
     """The one-step factor R(x) of the scheme on dz/dt = lambda z, x = lambda dt."""
     if scheme == "euler":
         return 1 + x
+    if scheme == "heun":
+        return 1 + x + x**2 / 2
     return 1 + x + x**2 / 2 + x**3 / 6 + x**4 / 24
 
 
-def largest_accurate_step(scheme: str, tolerance: float) -> float:
-    """The largest h = |lambda| dt at which the scheme's growth rate log R(h lambda^) / h is within
-    ``tolerance`` (relative) of lambda on both a decaying (lambda^ = -1) and an oscillating
-    (lambda^ = i) mode; by bisection (the error grows with h on [0, 2.5])."""
-    def error(h):
-        return max(abs(np.log(complex(_amplification(scheme, h * lam))) / h - lam) for lam in (-1.0, 1j))
+def rate_error(scheme: str, h: float) -> float:
+    """Relative error of the scheme's growth rate ``log R(h lambda^) / h`` against lambda at the step
+    h = |lambda| dt, the worse of a decaying (lambda^ = -1) and an oscillating (lambda^ = i) mode."""
+    return max(abs(np.log(complex(_amplification(scheme, h * lam))) / h - lam) for lam in (-1.0, 1j))
 
+
+def largest_accurate_step(scheme: str, tolerance: float) -> float:
+    """The largest h = |lambda| dt at which :func:`rate_error` is within ``tolerance``; by bisection
+    (the error grows with h on [0, 2.5])."""
     lo, hi = 1e-6, 2.5
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if error(mid) <= tolerance else (lo, mid)
+        lo, hi = (mid, hi) if rate_error(scheme, mid) <= tolerance else (lo, mid)
     return lo
+
+
+def recommend_solver(h: float, tolerance: float) -> str:
+    """The cheapest of :data:`SOLVERS` whose growth-rate error at the step h = |lambda| dt is within
+    ``tolerance``; the most accurate one if none is."""
+    for name, _ in SOLVERS:
+        if rate_error(name, h) <= tolerance:
+            return name
+    return SOLVERS[-1][0]
 
 
 @jax.jit
@@ -78,7 +93,8 @@ def _dominant_period(sde, traj, dt_record) -> float:
 
 
 def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str = "euler", rho: float = 2.0,
-                       quantile: float = 0.9, tolerance: float = 0.05, n_trials: int = 8) -> xr.Dataset:
+                       quantile: float = 0.9, tolerance: float = 0.05, n_trials: int = 8,
+                       solver_tolerance: float = 0.005) -> xr.Dataset:
     """A time scale T so that a tau = 1 network can follow the target at time step ``dt``.
 
     The rule (rates per original time unit s of the target; t = T s is simulation time):
@@ -92,7 +108,13 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
        scheme's growth rate of a decaying and of an oscillating mode is within ``tolerance``
        (0.095 for Euler and 1.3 for RK4 at 5%): ``T_step = lambda_max dt / h``;
 
-    and ``T = max(T_rate, T_step)``. The dominant period of the sample trajectories (the peak of
+    and ``T = max(T_rate, T_step)``. With T fixed, the *solver* is the cheapest of Euler and Heun
+    whose growth-rate error on the fastest rate, ``lambda_max / T * dt`` per step, is within
+    ``solver_tolerance`` (default 0.5%): the attractor statistics of a chaotic flow need more than
+    the 5% of the step rule (in ``benchmarks/chaotic_flows.py`` Euler, at 1-2% on the fastest rate,
+    failed 17 of the 30 flows that Heun embeds, 5 of them by diverging; Heun's error there is
+    about 1e-4). At rho = 2 and dt = 0.01 that is Heun; Euler once ``lambda_max dt / T <= 0.01``
+    (dt = 0.005 or less at rho = 2). The dominant period of the sample trajectories (the peak of
     the spectrum of the velocity) is reported beside it, with ``T_period = 2 pi / period / rho``.
 
     Parameters
@@ -117,6 +139,8 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
         Relative error of the fastest rate allowed to the integrator.
     n_trials : int
         Sample trajectories.
+    solver_tolerance : float
+        Relative growth-rate error of the fastest rate allowed to the recommended solver.
 
     Returns
     -------
@@ -124,7 +148,9 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
         ``time_scale`` (the proposal), ``rescale`` (``time_scale / sde.time_scale``),
         ``fastest_rate`` (lambda_q) and ``fastest_rate_max`` (per original time unit),
         ``dominant_period`` (original time units, NaN with ``points``), ``time_scale_rate``,
-        ``time_scale_step``, ``time_scale_period``; the rule's settings in attrs.
+        ``time_scale_step``, ``time_scale_period``, ``rate_error_euler`` and ``rate_error_heun`` (at the
+        proposed T and dt); the rule's settings in attrs, and ``attrs["solver"]``, the recommended
+        integrator: ``ddm.simulate(net, ..., solver=res.attrs["solver"])``.
 
     Examples
     --------
@@ -132,6 +158,8 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
     >>> res = ddm.propose_time_scale(ddm.systems.lorenz63(), key=jax.random.key(0))
     >>> 5 < float(res.time_scale) < 20, float(res.time_scale_rate) > float(res.time_scale_step)
     (True, True)
+    >>> res.attrs["solver"]
+    'heun'
     """
     check_sde("sde", sde)
     key = check_key("key", key)
@@ -143,6 +171,7 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
         raise ValueError(f"`quantile` must be in (0, 1], got {quantile}")
     tolerance = check_positive("tolerance", tolerance)
     n_trials = check_int("n_trials", n_trials)
+    solver_tolerance = check_positive("solver_tolerance", solver_tolerance)
     T0 = float(sde.time_scale)
     period = float("nan")
     if points is None:
@@ -161,6 +190,8 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
     h = largest_accurate_step(scheme, tolerance)
     T_rate, T_step = lam_q / rho, lam_max * dt / h
     T = max(T_rate, T_step)
+    h_run = lam_max * dt / T  # the fastest rate's |lambda| dt per step once slowed by T
+    errors = {name: rate_error(name, h_run) for name, _ in SOLVERS}
     per = "1/original time unit"
     return xr.Dataset(
         dict(time_scale=((), T, dict(long_name="proposed time scale (simulation time per original time unit)")),
@@ -171,7 +202,10 @@ def propose_time_scale(sde, *, key, points=None, dt: float = 0.01, scheme: str =
              time_scale_rate=((), T_rate, dict(long_name="T of the rate rule, fastest_rate / rho")),
              time_scale_step=((), T_step, dict(long_name=f"T of the step rule, fastest_rate_max dt / {h:.3g}")),
              time_scale_period=((), 2 * np.pi / period / rho if np.isfinite(period) else float("nan"),
-                                dict(long_name="2 pi / dominant_period / rho, for comparison"))),
+                                dict(long_name="2 pi / dominant_period / rho, for comparison")),
+             **{f"rate_error_{name}": ((), err, dict(long_name=f"relative growth-rate error of {name} on the fastest rate at T and dt"))
+                for name, err in errors.items()}),
         attrs=dict(system=sde.name, current_time_scale=T0, dt=dt, scheme=scheme, rho=rho, quantile=quantile,
                    tolerance=tolerance, largest_accurate_step=h, n_states=int(Z.shape[0]),
+                   solver=recommend_solver(h_run, solver_tolerance), solver_tolerance=solver_tolerance,
                    rule="T = max(fastest_rate / rho, fastest_rate_max * dt / largest_accurate_step)"))
