@@ -68,8 +68,9 @@ class Trajectories:
         cuts = max(1, -(-min_segments // self.n_trials))
         out = []
         for Z in self.trials:
-            for block in np.array_split(Z, cuts):
-                block = block[np.all(np.isfinite(block), axis=1)]
+            ok = np.isfinite(Z @ np.ones(Z.shape[1]))  # a NaN in any coordinate (a BLAS pass, not an axis reduction)
+            for block, keep in zip(np.array_split(Z, cuts), np.array_split(ok, cuts)):
+                block = block if keep.all() else block[keep]  # a view when nothing is missing
                 if len(block) >= 2:
                     out.append(block)
         return out
@@ -81,8 +82,7 @@ class Trajectories:
         the integrated autocorrelation time, in observations), so ``sum_s L_s (m_s - m)^2 / (S - 1)``
         over the S segments (:meth:`segments`) estimates ``Var(z) tau``, and the data hold
         ``n_eff = n Var(z) / (Var(z) tau)`` independent states (n the observations): smallest over
-        the latent coordinates, tau at least one observation. Segments that start away from
-        stationarity spread their means further, and count as fewer states. A fit from the data
+        the latent coordinates, tau at least one observation. A fit from the data
         reproduces their occupation (the likelihood of a drift depends on the path through its
         occupation and end points), so a well's mass p is known to about ``sqrt(p (1 - p) / n_eff)``.
 
@@ -101,10 +101,12 @@ class Trajectories:
         if len(segs) < 2:
             return float("nan"), float("nan")
         L = np.array([len(s) for s in segs], np.float64)
-        means = np.stack([s.mean(0) for s in segs])
-        pooled = np.concatenate(segs)
+        shift = segs[0][0]  # sums about one observed state (no cancellation for data far from 0)
+        sums = np.stack([np.ones(len(s)) @ (s - shift) for s in segs])
+        squares = np.stack([np.ones(len(s)) @ (s - shift) ** 2 for s in segs])
+        means = sums / L[:, None] + shift
         m = L @ means / L.sum()
-        var = pooled.var(0)
+        var = np.maximum(squares.sum(0) / L.sum() - (m - shift) ** 2, 0.0)  # the pooled variance
         spread = L @ (means - m) ** 2 / (len(segs) - 1)  # Var(z) tau per coordinate
         tau = np.where(var > 0, spread / np.where(var > 0, var, 1.0), 1.0)
         tau = float(np.max(np.maximum(tau, 1.0)))
