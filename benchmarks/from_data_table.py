@@ -4,9 +4,14 @@ Sections (``--only`` picks some):
 
 - ``validation``: 64 trials (Lorenz 32) observed at Delta = 0.02 from five targets (double well,
   Van der Pol with noise, the 4-well ring with a current, Lorenz-63 with small noise, multiplicative
-  OU); ``ddm.fit(data, 512, key=, solver=ddm.FromData(truth=sde))``; the network is then simulated
-  (all N neurons) and its statistics compared with an independent run of the target, whose distance
-  to a second target run is the floor.
+  OU; the double well 64 trials of 1000 tau, long against its ~54-tau hopping time);
+  ``ddm.fit(data, 512, key=, solver=ddm.FromData(truth=sde))``; the network is then simulated (all N
+  neurons, its own key) and its statistics compared with an independent run of the target, whose
+  distance to a second target run is the floor, every run as long as the data; beside them the
+  data's own distance and ``report.occupation_samples``.
+- ``density``: the double well's stationary density, 64 trials of 200, 500 and 1000 tau from four data
+  keys: the right-well mass and the exact 1-D energy distance of the data's occupation, of the fitted
+  network's latent equation (its Fokker-Planck density) and of the network simulated, beside the floor.
 - ``size``: Van der Pol, eps_f and eps_D against the number of trials and their length (N = 256).
 - ``delta``: Van der Pol and the ring, eps_f and eps_D against Delta for the Euler target (order 1)
   and the multi-step targets (orders 2 and 3).
@@ -35,7 +40,9 @@ import ddm_explore as ddm
 from _common import device_line, print_table
 
 A = ddm.analysis
-KEY_DATA, KEY_FIT, KEY_RUN, KEY_FLOOR = 1, 0, 2, 3
+#: the network's runs have their own key: run with the reference's key, its latent noise is the reference's
+#: (their paths correlate 0.7 on the double well), which pulls its distribution towards the reference's
+KEY_DATA, KEY_FIT, KEY_RUN, KEY_FLOOR, KEY_NET = 1, 0, 2, 3, 4
 
 
 def observe(sde, *, n_trials, t_max, delta, dt=0.005, key=KEY_DATA, z0=None):
@@ -57,23 +64,31 @@ def cycle_stats(sde, net, _data):
     return f"period ratio {T:.4f}, amplitude ratio {a:.4f}"
 
 
-def density_floor(sde, net, kw):
-    ref, floor, z_net = run(sde, key=KEY_RUN, **kw), run(sde, key=KEY_FLOOR, **kw), run(net, key=KEY_RUN, **kw)
+def run_size(data):
+    """The data's trials and length: the target's runs that measure the floor must be as long as the
+    data the network learned from (a longer floor run resolves the density better than the data can)."""
+    return dict(n_trials=data.sizes["trial"], t_max=float(np.round(float(data.time[-1] - data.time[0]), 3)))
+
+
+def density_floor(sde, net, data):
+    """Target runs and a network run (its own key) of the data's size; the network's stationary distance
+    to the reference run beside the floor (a second target run) and the data's own distance."""
+    kw = run_size(data)
+    ref, floor, z_net = run(sde, key=KEY_RUN, **kw), run(sde, key=KEY_FLOOR, **kw), run(net, key=KEY_NET, **kw)
     burn = dict(time=slice(20.0, None))
-    d_net = float(A.stationary_distance(ref.sel(**burn), z_net.sel(**burn)))
-    d_floor = float(A.stationary_distance(ref.sel(**burn), floor.sel(**burn)))
-    return ref, floor, z_net, f"stationary distance {d_net:.3f} (floor {d_floor:.3f})"
+    d_net, d_floor, d_data = (float(A.stationary_distance(ref.sel(**burn), z.sel(**burn))) for z in (z_net, floor, data))
+    return ref, floor, z_net, f"stationary distance {d_net:.3f} (floor {d_floor:.3f}, ratio {d_net / d_floor:.2f}; the data's own {d_data:.3f})"
 
 
-def double_well_stats(sde, net, _data):
-    ref, floor, z_net, dens = density_floor(sde, net, dict(n_trials=64, t_max=400.0))
+def double_well_stats(sde, net, data):
+    ref, floor, z_net, dens = density_floor(sde, net, data)
     c = np.array([[-1.0], [1.0]])
     n = [int(A.transitions(z, c, 0.5, min_transitions=0).counts.sum()) for z in (ref, floor, z_net)]
     return f"transitions {n[2]} (target {n[0]}, {n[1]}); {dens}"
 
 
-def ring_stats(sde, net, _data):
-    ref, floor, z_net, dens = density_floor(sde, net, dict(n_trials=64, t_max=200.0))
+def ring_stats(sde, net, data):
+    ref, floor, z_net, dens = density_floor(sde, net, data)
     C = ddm.systems.ring_centres()
     tr = [A.transitions(z, C, 0.45, min_transitions=0) for z in (ref, floor, z_net)]
     fb = [f"{int(t.n_forward)}/{int(t.n_backward)}" for t in tr]
@@ -85,7 +100,7 @@ def ring_stats(sde, net, _data):
 
 def lorenz_stats(sde, net, data):
     kw = dict(n_trials=8, t_max=400.0, z0=data.isel(trial=slice(0, 8), time=-1).values)
-    ref, floor, z_net = (run(s, key=k, **kw).sel(time=slice(50.0, None)) for s, k in ((sde, KEY_RUN), (sde, KEY_FLOOR), (net, KEY_RUN)))
+    ref, floor, z_net = (run(s, key=k, **kw).sel(time=slice(50.0, None)) for s, k in ((sde, KEY_RUN), (sde, KEY_FLOOR), (net, KEY_NET)))
     D, D0 = float(A.state_space_divergence(ref, z_net)), float(A.state_space_divergence(ref, floor))
     ly = A.lyapunov_exponent(net, key=jax.random.key(4), t_max=300.0, t_transient=20.0, dt=0.01, n_trials=8,
                              scheme="euler", z0=kw["z0"])
@@ -94,12 +109,14 @@ def lorenz_stats(sde, net, data):
             f"(target {ddm.systems.LORENZ_EXPONENT}, {100 * (lam / ddm.systems.LORENZ_EXPONENT - 1):+.1f}%)")
 
 
-def ou_stats(sde, net, _data):
-    return density_floor(sde, net, dict(n_trials=64, t_max=200.0))[3]
+def ou_stats(sde, net, data):
+    return density_floor(sde, net, data)[3]
 
 
 SYSTEMS = {
-    "double well (s = 0.1)": (lambda: ddm.systems.double_well(s=0.1), "additive", 200.0, double_well_stats),
+    # the double well hops every ~54 tau (Kramers): 64 x 1000 tau hold ~1200 hops (64 x 200 tau: ~240, whose
+    # occupation is off the stationary density by ~0.03 in a well's mass; the ``density`` section)
+    "double well (s = 0.1)": (lambda: ddm.systems.double_well(s=0.1), "additive", 1000.0, double_well_stats),
     "Van der Pol (sigma = 0.2)": (lambda: ddm.systems.van_der_pol(sigma=0.2), "additive", 200.0, cycle_stats),
     "4-well ring (c = 0.4, D = 0.1)": (lambda: ddm.systems.ring_wells(c=0.4), "additive", 200.0, ring_stats),
     "Lorenz-63 (noise 0.3)": (lambda: ddm.systems.lorenz63(noise=0.3), "additive", 400.0, lorenz_stats),
@@ -120,15 +137,66 @@ def validation(args):
         net, rep = ddm.fit(data, args.n_neurons, key=jax.random.key(KEY_FIT), noise=noise, solver=ddm.FromData(truth=sde))
         fit_s = time.perf_counter() - t0
         rows.append([label, f"{n_trials} x {data.sizes['time']}", f"{float(rep.eps_f):.4f}", f"{float(rep.eps_D):.4f}",
-                     f"{float(rep.drift_bias):.3f}", f"{float(rep.drift_standard_error):.4f}", f"{fit_s:.2f}",
+                     f"{float(rep.drift_bias):.3f}", f"{float(rep.drift_standard_error):.4f}",
+                     f"{float(rep.occupation_samples):.0f} ({float(rep.correlation_time):.2f})", f"{fit_s:.2f}",
                      stats(sde, net, data)])
         print(rows[-1], flush=True)
     print_table(f"Networks fitted to data (N = {args.n_neurons}, Delta = 0.02, order 2), simulated against the target",
                 ["target", "trials x observations", "eps_f", "eps_D", "Euler bias (measured)", "predicted drift error (noise)",
-                 "fit s", "the network simulated (all neurons) against target runs"], rows,
+                 "occupation samples (correlation time)", "fit s", "the network simulated (all neurons) against target runs"], rows,
                 note="eps_f, eps_D: against the truth on the data's states; Euler bias: the relative difference of the "
                      "Euler drift estimate from the order-2 one on the same data (report.drift_bias); predicted drift error: "
-                     "report.drift_standard_error; in brackets the target's two independent runs (the floor)")
+                     "report.drift_standard_error; in brackets the target's two independent runs (the floor), every run "
+                     "as long as the data (trials and length), and the data's own distance to the reference run")
+
+
+def exact_density(f, D, x):
+    """The 1-D stationary density of dz = f dt + sqrt(2 D) dW on the grid x: p ~ exp(int f / D) / D."""
+    g = f / D
+    integral = np.concatenate([[0.0], np.cumsum(0.5 * (g[1:] + g[:-1]) * np.diff(x))])
+    p = np.exp(integral - integral.max()) / D
+    return p / np.trapezoid(p, x)
+
+
+def energy_distance_1d(p, q_or_states, x, scale):
+    """The energy distance of stationary_distance (states divided by ``scale``), exactly in 1-D:
+    ``sqrt(2 int (F - G)^2 dx / scale)``, F the CDF of the density p on x, G that of a density or of states."""
+    F = np.concatenate([[0.0], np.cumsum(0.5 * (p[1:] + p[:-1]) * np.diff(x))])
+    q = q_or_states
+    if q.shape == x.shape:
+        G = np.concatenate([[0.0], np.cumsum(0.5 * (q[1:] + q[:-1]) * np.diff(x))])
+    else:
+        G = np.searchsorted(np.sort(q), x, side="right") / len(q)
+    return float(np.sqrt(2.0 * np.trapezoid((F - G) ** 2, x) / scale))
+
+
+def density_table(args):
+    """Where the double well's stationary density error comes from: the data's own occupation."""
+    sde = ddm.systems.double_well(s=0.1)
+    x = np.linspace(-2.5, 2.5, 5001)
+    p_true = exact_density(x - x**3, float(sde.params["s"]), x)
+    scale = float(np.sqrt(np.trapezoid(p_true * x**2, x)))
+    rows = []
+    for t_max in (200.0, 500.0, 1000.0):
+        for key in (KEY_DATA, 11, 12, 13):
+            data = observe(sde, n_trials=64, t_max=t_max, delta=0.02, key=key)
+            net, rep = ddm.fit(data, args.n_neurons, key=jax.random.key(KEY_FIT), solver=ddm.FromData(truth=sde))
+            X = x[:, None].astype(np.float32)
+            p_net = exact_density(np.asarray(net.latent_drift(X), np.float64)[:, 0],
+                                  np.asarray(net.latent_diffusion(X), np.float64)[:, 0, 0], x)
+            states = data.values.reshape(-1)
+            n_eff = float(rep.occupation_samples)
+            rows.append([f"64 x {t_max:g}", f"{key}", f"{np.mean(states > 0):.3f}", f"{np.trapezoid(p_net[x > 0], x[x > 0]):.3f}",
+                         f"{0.5 / np.sqrt(n_eff):.3f}", f"{energy_distance_1d(p_true, states, x, scale):.3f}",
+                         f"{energy_distance_1d(p_true, p_net, x, scale):.3f}", f"{energy_distance_1d(p_net, states, x, scale):.3f}",
+                         f"{float(rep.eps_f):.4f}", double_well_stats(sde, net, data) if key == KEY_DATA else ""])
+            print(rows[-1], flush=True)
+    print_table(f"Double well (s = 0.1, Delta = 0.02, N = {args.n_neurons}): the fitted network's stationary density "
+                "follows the data's own occupation",
+                ["trials x tau", "data key", "right-well mass: data", "network (latent equation)", "0.5 / sqrt(occupation samples)",
+                 "energy distance to the exact density: data", "network", "network to data", "eps_f", "the network simulated"],
+                rows, note="exact distances in 1-D from the CDFs (the exact density exp(-V / s); the network's from its latent drift "
+                           "and diffusion, p ~ exp(int f / D) / D); the truth's right-well mass is 0.5; simulated runs as long as the data")
 
 
 def size_table(args):
@@ -270,7 +338,7 @@ def bins_table(args):
                 note="bins = None: one row per window")
 
 
-SECTIONS = dict(speed=speed, validation=validation, size=size_table, delta=delta_table, sfi=sfi_table, bins=bins_table)
+SECTIONS = dict(speed=speed, validation=validation, density=density_table, size=size_table, delta=delta_table, sfi=sfi_table, bins=bins_table)
 
 
 def main():

@@ -13,6 +13,8 @@ from .._checks import _show
 
 #: relative tolerance on the spacing of the time coordinate (float32 times accumulate rounding)
 TIME_RTOL = 1e-4
+#: segments (trials, or time blocks of them when there are fewer trials) behind ``occupation_samples``
+MIN_SEGMENTS = 8
 
 
 def is_trajectory_data(obj) -> bool:
@@ -58,6 +60,57 @@ class Trajectories:
         """Every observed state without a NaN, (n, d)."""
         pts = np.concatenate(self.trials, axis=0)
         return pts[np.all(np.isfinite(pts), axis=1)]
+
+    def segments(self, min_segments: int = MIN_SEGMENTS) -> list:
+        """The trials, each cut into equal time blocks when there are fewer than ``min_segments``
+        trials (so that there are at least that many), NaN rows removed; segments of fewer than 2
+        observations are left out."""
+        cuts = max(1, -(-min_segments // self.n_trials))
+        out = []
+        for Z in self.trials:
+            ok = np.isfinite(Z @ np.ones(Z.shape[1]))  # a NaN in any coordinate (a BLAS pass, not an axis reduction)
+            for block, keep in zip(np.array_split(Z, cuts), np.array_split(ok, cuts)):
+                block = block if keep.all() else block[keep]  # a view when nothing is missing
+                if len(block) >= 2:
+                    out.append(block)
+        return out
+
+    def occupation_samples(self, min_segments: int = MIN_SEGMENTS):
+        """How many independent states the data's occupation is worth, and the correlation time.
+
+        The mean of a stationary segment of L observations has variance ``Var(z) tau / L`` (tau
+        the integrated autocorrelation time, in observations), so ``sum_s L_s (m_s - m)^2 / (S - 1)``
+        over the S segments (:meth:`segments`) estimates ``Var(z) tau``, and the data hold
+        ``n_eff = n Var(z) / (Var(z) tau)`` independent states (n the observations): smallest over
+        the latent coordinates, tau at least one observation. A fit from the data
+        reproduces their occupation (the likelihood of a drift depends on the path through its
+        occupation and end points), so a well's mass p is known to about ``sqrt(p (1 - p) / n_eff)``.
+
+        Returns ``(n_eff, tau * delta)``; NaN for both with fewer than 2 segments.
+
+        Examples
+        --------
+        >>> import numpy as np, xarray as xr
+        >>> z = np.random.default_rng(0).normal(size=(16, 500, 1))   # independent states: tau = 1
+        >>> n_eff, tau = as_trajectories(xr.DataArray(z, dims=("trial", "time", "latent"),
+        ...                                           coords={"time": np.arange(500.0)})).occupation_samples()
+        >>> n_eff, tau
+        (8000.0, 1.0)
+        """
+        segs = self.segments(min_segments)
+        if len(segs) < 2:
+            return float("nan"), float("nan")
+        L = np.array([len(s) for s in segs], np.float64)
+        shift = segs[0][0]  # sums about one observed state (no cancellation for data far from 0)
+        sums = np.stack([np.ones(len(s)) @ (s - shift) for s in segs])
+        squares = np.stack([np.ones(len(s)) @ (s - shift) ** 2 for s in segs])
+        means = sums / L[:, None] + shift
+        m = L @ means / L.sum()
+        var = np.maximum(squares.sum(0) / L.sum() - (m - shift) ** 2, 0.0)  # the pooled variance
+        spread = L @ (means - m) ** 2 / (len(segs) - 1)  # Var(z) tau per coordinate
+        tau = np.where(var > 0, spread / np.where(var > 0, var, 1.0), 1.0)
+        tau = float(np.max(np.maximum(tau, 1.0)))
+        return float(L.sum() / tau), tau * self.delta
 
     def windows(self, order: int):
         """The windows ``z_k, z_{k+1}, ..., z_{k+order}`` of every trial with no NaN in them.

@@ -257,7 +257,8 @@ def _statistics(est: dict, traj, scale, order: int) -> dict:
     f2 = float(w @ np.sum(f_q**2, 1) / w.sum())
     df = effective_parameters(est["moments"], est["ridge"])
     S1 = est["S1"] * ss
-    return dict(
+    n_eff, tau = traj.occupation_samples()
+    return dict(occupation_samples=n_eff, correlation_time=tau,
         drift_bias=float(np.sqrt(w @ np.sum((f_1 - f_q) ** 2, 1) / (w @ np.sum(f_q**2, 1)))) if f2 > 0 else np.nan,
         diffusion_bias=float(np.linalg.norm(S1 - S_mean) / np.linalg.norm(S_mean)) if np.any(S_mean) else np.nan,
         held_out_floor=noise_factor(order) * tr_noise, samples_per_feature=n / n_features,
@@ -412,7 +413,11 @@ def _data_report(report: xr.Dataset, net, est, stats, sample, template) -> xr.Da
         drift_standard_error=(stats["drift_standard_error"], "relative drift error the increments' noise alone predicts "
                                                              "(its variance: tr(g g^T) / Delta x effective parameters / increments)"),
         effective_parameters=(stats["effective_parameters"], "tr((A + ridge)^-1 A) of the drift regression"),
-        eps_D_estimate=(eps_D_est, "relative difference of the network's latent diffusion from the estimate at the data's states"))
+        eps_D_estimate=(eps_D_est, "relative difference of the network's latent diffusion from the estimate at the data's states"),
+        occupation_samples=(stats["occupation_samples"], "independent states the data's occupation is worth (from the spread of "
+                                                         "the trials' means): the fit reproduces this occupation, so a "
+                                                         "stationary mass p is known to about sqrt(p (1 - p) / occupation_samples)"),
+        correlation_time=(stats["correlation_time"], "integrated autocorrelation time of the slowest latent coordinate (tau)"))
     for name, (value, long_name) in scalars.items():
         out[name] = ((), float(value), dict(long_name=long_name))
     out["diffusion"] = (("latent_i", "latent_j"), stats["diffusion"], dict(
