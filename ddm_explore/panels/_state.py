@@ -47,6 +47,7 @@ class Fitted(NamedTuple):
     recording: object = None
     notes: str = ""
 
+
 #: example recordings kept per state (each 32 trials x 100 tau x d floats: a few MB)
 RECORDINGS_KEPT = 4
 
