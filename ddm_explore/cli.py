@@ -49,12 +49,15 @@ def classroom_command(args) -> tuple[list, dict]:
     notebook = Path(args.notebook) if args.notebook else _gallery_dir() / "panels.ipynb"
     cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--Voila.ip={args.ip}", f"--port={args.port}",
            "--Voila.port_retries=0", f"--Voila.token={args.token}", f"--Voila.config_file_paths={_classroom_dir()}",
-           f"--MappingKernelManager.cull_idle_timeout={args.cull_idle}"]
+           f"--MappingKernelManager.cull_idle_timeout={args.cull_idle}", "--template=classroom"]
     if args.pool:
         # kernels that ran the notebook before a student arrives (one per page, refilled behind them)
         cmd += ["--preheat_kernel=True", f"--pool_size={args.pool}"]
     env = dict(os.environ)
     env.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
+    # the page template (classroom/jupyter/voila/templates/classroom): Voila's lab template without
+    # its stylesheets from a CDN, so a class server needs no internet
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(_classroom_dir() / "jupyter"), env.get("JUPYTER_PATH")) if p)
     if args.jax_cache:
         # every kernel reads and writes one persistent compilation cache: after the first page the
         # compilations are loaded, not redone
@@ -66,7 +69,9 @@ def classroom_command(args) -> tuple[list, dict]:
 
 def classroom(args) -> int:
     """Serve notebooks/panels.ipynb as a Voila app to a class: a token, kernels shut down when a
-    page is left and culled when idle (classroom/voila.py), optionally a pool of preheated kernels."""
+    page is left (at the latest 60 s after its connection closed) and culled when idle
+    (classroom/voila.py), a page that loads nothing from the internet, optionally a pool of
+    preheated kernels."""
     args.token = args.token or secrets.token_urlsafe(12)
     cmd, env = classroom_command(args)
     host = "127.0.0.1" if args.ip in ("127.0.0.1", "localhost") else "<this machine's address>"
@@ -147,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_cls.add_argument("--pool", type=int, default=0,
                        help="kernels kept preheated (the notebook already run) for arriving students (default 0)")
     p_cls.add_argument("--cull-idle", type=int, default=600,
-                       help="seconds before a kernel without a page and without activity is shut down (default 600)")
+                       help="seconds without activity before a kernel that never had a page (a preheated one) is "
+                            "shut down (default 600); a kernel whose page left goes within 60 s")
     p_cls.add_argument("--jax-cache", default=str(Path.home() / ".cache" / "ddm_explore" / "jax"),
                        help="persistent JAX compilation cache shared by the kernels ('' for none)")
     p_cls.add_argument("--notebook", default=None, help="notebook to serve (default: notebooks/panels.ipynb)")

@@ -171,9 +171,10 @@ LESSONS["L2_training_a_network"] = [
 3. measure the fit with the held-out relative error `eps_f` and see how it falls with network size;
 4. explain why a symmetric (Hopfield-type) network cannot oscillate, while an asymmetric one can;
 5. say what each neuron's own (private) noise does to a fitted network, and fit one that holds
-   up under it.
+   up under it;
+6. fit a network to recorded trajectories when there are no formulas, and judge the fit.
 
-**You need:** Lesson 1. **Time:** about 90 s to run, 60 minutes to work through."""),
+**You need:** Lesson 1. **Time:** about 2 minutes to run, 75 minutes to work through."""),
     md("""## 1. The idea, one step at a time
 
 - **Neurons.** The network has N neurons. Neuron i has an *activation* `x_i` (think of its input
@@ -348,6 +349,67 @@ If `J` is symmetric, the network has an energy (Lyapunov) function that can only
 trajectories, so it must settle at a fixed point: no cycles, no chaos. The asymmetry index
 `||J_A|| / ||J||` (0 for symmetric J) measures how far from that a network is."""),
     code("""print(f"asymmetry index of the fitted low-rank J: {ddm.analysis.asymmetry_index(net.J):.2f}")"""),
+    md("""## 5. No formulas, only a recording: learning from data
+
+So far every network was fitted to a target written down as formulas. An experiment gives
+something else: trajectories `z(t)` *observed* every `Δ` (a recording of a latent variable, say
+two principal components of many neurons). Matching still works, because over one step
+`z(t + Δ) - z(t) ≈ f(z(t)) Δ + noise`: the increments divided by `Δ` are noisy samples of the
+drift, and regressing them on the network's tanh features is the same least-squares problem as
+before. Three cares make it honest:
+
+- **The bias of a finite step.** The plain increment estimates `f` plus an error of order `Δ`;
+  `ddm.FromData` uses a two-step combination of increments whose error is of order `Δ²`.
+- **The ridge is chosen on held-out trials:** a quarter of the trials are kept aside, and the
+  penalty that predicts them best wins.
+- **The noise** is what the drift does not explain: the spread of the increments around it.
+
+The recording below is simulated from the Van der Pol target (32 trials of 100 tau, observed
+every 0.02 tau), but the fit only ever sees the numbers. The formulas are passed as `truth` for
+one reason: to score the result (`eps_f`, `eps_D` on the recorded states)."""),
+    code("""recording = ddm.simulate(sde, t_max=100.0, dt=0.005, n_trials=32, key=jax.random.key(5), record_every=4,
+                         progress=False).z          # (trial, time, latent): all the fit sees
+delta = float(recording.time[1] - recording.time[0])
+print(f"recording: {recording.sizes['trial']} trials, {recording.sizes['time']} observations each, every {delta:.2f} tau")
+data_net, data_report = ddm.fit(recording, 128, key=jax.random.key(0), solver=ddm.FromData(truth=sde), progress=False)
+print(f"learnt from the data:  eps_f = {float(data_report.eps_f):.3f}, eps_D = {float(data_report.eps_D):.3f}")
+print(f"fitted to the formulas: eps_f = {float(report.eps_f):.3f} (same N = 128)")
+print(f"ridge chosen on held-out trials: {data_report.attrs['ridge']:.0e}; "
+      f"{float(data_report.samples_per_feature):.0f} increments per feature")"""),
+    show("""from plotly.subplots import make_subplots
+
+replay = ddm.simulate(data_net, t_max=30.0, dt=0.01, z0=recording.values[:2, 0], n_trials=2, key=jax.random.key(6),
+                      record_every=2, progress=False)
+fig = make_subplots(1, 2, subplot_titles=("two recorded trials", "the network learnt from them, same starts"),
+                    shared_yaxes=True)
+for col, z in ((1, recording.sel(time=slice(0.0, 30.0)).values), (2, replay.z.values)):
+    for trial in range(2):
+        fig.add_scatter(x=z[trial, :, 0], y=z[trial, :, 1], mode="lines", line=dict(width=1), showlegend=False,
+                        row=1, col=col)
+fig.update_xaxes(title_text="z1")
+fig.update_yaxes(title_text="z2", row=1, col=1)
+fig.update_layout(height=340, width=760, template="plotly_white", margin=dict(t=40))"""),
+    md("""The network learnt from the recording runs the same rhythm from the recorded starts. Its drift
+error, about 1%, is ten times that of the network fitted to the formulas: the increments are
+*noisy* samples of the drift, and the error their noise leaves shrinks only as the recording
+grows (Exercise 4). The formulas give the drift exactly at every training point; a recording
+gives it only on average, and only where the trials went.
+
+### Live: retrain from the recording
+
+The Train panel can learn from an example recording too: **learn from** = *example recorded data*
+(already set below). The recording is simulated from the current target with a fixed key, so it
+is the same every time. Change **recorded trials**, **trial length** or **observed every**, press
+**Retrain**, and watch three things: the drift error `eps_f` in the readout, the error map (the
+network is accurate where the recorded trials went, and may be wrong where they never go), and
+the network's own paths beside the recorded ones. With very few data the readout says so."""),
+    code("""from ddm_explore.panels import Recording
+
+data_state = PanelState("van_der_pol")
+data_state.retrain(128, recording=Recording(n_trials=32, t_max=100.0, delta=0.02))
+from_data = TrainPanel(data_state, source="data")
+print(f"learnt from {from_data.result.attrs['learnt_from']}: eps_f = {from_data.result.attrs['eps_f']:.3f}")"""),
+    show("from_data"),
     md("## Exercises"),
     *exercise(1, """Fit networks with `connectivity="symmetric"` (32 neurons, `steps=150`) and simulate them
 noise-free from `z0 = [1, 0]` for 60 time units. What are `eps_f`, the asymmetry index, and the
@@ -404,6 +466,24 @@ print("as well brings the forward turns closer to the target's (counts this size
 # fit `plain_occ` (no private noise) and `aware_occ` (private_noise=s), both with
 # sampler=ddm.occupation(target_run); then print(summary(ring_run(...))) for each, run with noise s
 """, runs=True),
+    *exercise(4, """How much data does a network need? Fit the Van der Pol target's recordings of 4, 16 and 64
+trials of 50 tau each (observed every 0.02 tau: `dt=0.005`, `record_every=4`, `key=jax.random.key(8)`)
+with N = 128, and print `eps_f` and `drift_standard_error` (the drift error the noise alone
+predicts) of each fit. How does the error fall with the number of trials?""",
+               """for n_trials in (4, 16, 64):
+    z = ddm.simulate(sde, t_max=50.0, dt=0.005, n_trials=n_trials, key=jax.random.key(8), record_every=4,
+                     progress=False).z
+    _, rep = ddm.fit(z, 128, key=jax.random.key(0), solver=ddm.FromData(truth=sde), progress=False)
+    print(f"{n_trials:2d} trials: eps_f = {float(rep.eps_f):.3f}, the noise predicts {float(rep.drift_standard_error):.3f}")
+print("The error falls with the data, close to what the noise predicts (four times the data, about half the")
+print("error, as for any average of noisy samples); at 64 trials it stays above the prediction: part of what")
+print("is left is no longer the noise (the finite step, the sparse edges of the recording).")""",
+               starter="""for n_trials in (4, 16, 64):
+    z = ddm.simulate(sde, t_max=___, dt=0.005, n_trials=___, key=jax.random.key(8), record_every=4,
+                     progress=False).z
+    _, rep = ddm.fit(z, 128, key=jax.random.key(0), solver=ddm.FromData(truth=___), progress=False)
+    print(f"{n_trials:2d} trials: eps_f = {float(rep.eps_f):.3f}, the noise predicts {float(rep.___):.3f}")
+"""),
     md("""## What to remember
 - A rate network with low-rank connectivity carries a latent flow made of tanh features;
   matching it to a target drift is linear regression.
@@ -412,8 +492,11 @@ print("as well brings the forward turns closer to the target's (counts this size
 - Each neuron's own noise pushes the state off the latent plane; a network fitted without it can
   fall apart when it runs with it. Fit for the noise the network will have
   (`ddm.fit(..., private_noise=s)`), where the target goes, and with enough neurons; a network is
-  only checked by simulating all its neurons with their noise. **Next:** Lesson 3 builds
-  memories from attractors."""),
+  only checked by simulating all its neurons with their noise.
+- Without formulas, a recording is enough: the increments are noisy samples of the drift, the
+  same least squares fits them, the ridge is chosen on held-out trials, and the error falls as
+  the recording grows (about like one over the square root of its length). **Next:** Lesson 3 builds memories from
+  attractors."""),
 ]
 
 # ---------------------------------------------------------------------------------------------

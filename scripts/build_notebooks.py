@@ -43,11 +43,26 @@ cyc_sde = ddm.analysis.limit_cycle(sim_sde.z)
 ratio_T = float(cyc_net.period[0] / cyc_sde.period[0])
 ratio_A = float(cyc_net.amplitude[0] / cyc_sde.amplitude[0])
 print(f"period ratio = {ratio_T:.3f}, amplitude ratio = {ratio_A:.3f}, within 3%: {abs(ratio_T - 1) < 0.03 and abs(ratio_A - 1) < 0.03}")"""),
-    show("""fig = go.Figure()
+    md("""The target is drawn as a wide grey band and the network as a thin dashed red line on top of it:
+where they agree the red line runs inside the band. On the right, z1 against time: the network's
+cycle keeps the target's period."""),
+    show("""from plotly.subplots import make_subplots
+
+fig = make_subplots(1, 2, subplot_titles=("phase plane", "z1 against time"), horizontal_spacing=0.12)
+styles = {"target": dict(color="rgba(120, 120, 120, 0.45)", width=7),   # wide grey band, drawn first
+          "network": dict(color="#d62728", width=2, dash="dash")}       # thin dashed red, drawn on top
 for name, ds in (("target", sim_sde), ("network", sim_net)):
     z = ds.z.isel(trial=0)
-    fig.add_scatter(x=z.sel(latent=0).values, y=z.sel(latent=1).values, mode="lines", name=name)
-fig.update_layout(xaxis_title="z1", yaxis_title="z2", width=500, height=450, title="Latent trajectories")
+    fig.add_scatter(x=z.sel(latent=0).values, y=z.sel(latent=1).values, mode="lines", name=name,
+                    line=styles[name], legendgroup=name, row=1, col=1)
+    fig.add_scatter(x=ds.time.values, y=z.sel(latent=0).values, mode="lines", name=name, line=styles[name],
+                    legendgroup=name, showlegend=False, row=1, col=2)
+fig.update_xaxes(title_text="z1", row=1, col=1)
+fig.update_yaxes(title_text="z2", row=1, col=1)
+fig.update_xaxes(title_text="time (tau)", range=[0, 40], row=1, col=2)
+fig.update_yaxes(title_text="z1", row=1, col=2)
+fig.update_layout(width=900, height=420, title="Latent trajectories: target and network from the same start",
+                  template="plotly_white", legend=dict(orientation="h", y=-0.2))
 fig.show()"""),
     md("""With noise on: 8 noisy trials of the network, recording the neurons too."""),
     show("""noisy = ddm.simulate(net, t_max=20.0, dt=0.01, n_trials=8, key=jax.random.key(2), record_every=10,

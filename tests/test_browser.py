@@ -9,19 +9,24 @@ plot of the network and the eps readout change, moves the trajectory panel's pri
 flips its "fitted for this noise" switch and checks the drawn paths are the library's, retrains
 with symmetric connectivity and checks no widget shows an error and the Train plot keeps its
 width and keeps following the target, then reloads the page three times and checks that at most
-one kernel is alive afterwards (each page's kernel is shut down when it is left). Screenshots go
-under the test's tmp dir.
+one kernel is alive afterwards (each page's kernel is shut down when it is left), and that the
+kernel of a page whose shutdown request is refused is shut down by the server once the page's
+connection has been gone for classroom/voila.py's PAGE_LEFT_S. Every request that would leave
+127.0.0.1 is refused (a class server without internet) and counted: there must be none, and the
+buttons' icon font must load from the app. Screenshots go under the test's tmp dir.
 """
 
 import json
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -29,6 +34,7 @@ import jax
 import numpy as np
 import psutil
 import pytest
+from traitlets.config import Config
 
 import ddm_explore as ddm
 from ddm_explore.cli import build_parser, classroom_command
@@ -60,6 +66,19 @@ VISIBLE = """
     const r = p.getBoundingClientRect(); return {cls: p.className, left: r.left, right: r.right}; }),
   plots: Array.from(document.querySelectorAll('.ddm-panel .js-plotly-plot')).map(p => p.getBoundingClientRect().width),
 })
+"""
+#: the server's kernel settings (classroom/voila.py): a left page's kernel goes within
+#: PAGE_LEFT_S + CULL_INTERVAL_S even when its page's shutdown request never arrives
+SERVER = runpy.run_path(str(ROOT / "classroom" / "voila.py"), init_globals=dict(c=Config()))
+#: how long a left page's kernel may take to go when its page's shutdown request works
+LEAVE_S = 20
+assert LEAVE_S < SERVER["PAGE_LEFT_S"]  # so the request, not the server's fallback, is what is checked
+# the Retrain button's icon: the font its ::before glyph uses, and whether a face of it has loaded
+ICON_FONT = """
+() => { const i = document.querySelector('.ddm-retrain i');
+  const family = i ? getComputedStyle(i, '::before').fontFamily : '';
+  const loaded = Array.from(document.fonts).some(f => family.includes(f.family.replace(/"/g, '')) && f.status === 'loaded');
+  return {family, loaded}; }
 """
 # a Python dict, None or nan, as str() of a dict or a float prints them
 DEVELOPER_TEXT = re.compile(r"\{'|\bNone\b|\bnan\b|Error displaying widget|model not found|Traceback|xarray|ddm\.")
@@ -204,12 +223,20 @@ def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
                                                    args=ARGS, viewport=VIEWPORT)
-        page_errors = []
+        page_errors, external = [], []
+        # a class server without internet: every request that would leave 127.0.0.1 is counted and
+        # refused, and the app must work without it (its icons included)
+        ctx.route("**/*", lambda route: _only_local(route, external))
         try:
             page = ctx.new_page()
             page.on("pageerror", lambda err: page_errors.append(str(err)[:300]))
             _open(page, url)
             panels = PANELS
+            assert not external, f"requests that left 127.0.0.1: {external[:5]}"
+            loads = re.findall(r'<(?:link|script|img|iframe)\b[^>]*\b(?:href|src)="(https?://[^"]+)"', page.content())
+            assert not loads, f"the page loads from outside: {loads}"
+            _wait_for(lambda: page.evaluate(ICON_FONT), lambda v: v["loaded"] and "Font Awesome" in v["family"],
+                      "the Retrain button's icon font, served by the app")
 
             def controls():
                 return {name: float(page.inner_text(f".ddm-param-{name} .widget-readout")) for name in ("c", "D", "h")}
@@ -311,16 +338,41 @@ def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
             _check_visible(page, "after a symmetric Retrain")
 
             # 6. three reloads leave at most one kernel (the page's): a left page's kernel is shut down
+            # by the page's request, well before the server's fallback (PAGE_LEFT_S) would
             for _ in range(3):
                 _open(page, url)
             alive = _wait_for(lambda: len(_kernels(server)), lambda n: n <= 1, "at most one kernel after three reloads",
-                              timeout=60)
+                              timeout=LEAVE_S)
             assert alive == 1
             page.close(run_before_unload=True)  # a student closes the tab
             _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "no kernel once the last page is closed",
-                      timeout=60)
+                      timeout=LEAVE_S)
+            assert not external, f"requests that left 127.0.0.1: {external[:5]}"
+
+            # 7. a page whose shutdown request fails (here: its cookies are gone, so the server refuses
+            # it) still has its kernel shut down, by the server, once its connection has been closed
+            # for PAGE_LEFT_S (at the next cull)
+            page = ctx.new_page()
+            _open(page, url)
+            ctx.clear_cookies()
+            page.close(run_before_unload=True)
+            left = time.monotonic()
+            time.sleep(LEAVE_S)
+            assert len(_kernels(server)) == 1, "the refused request shut the kernel down: the check proves nothing"
+            _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "the server shutting down a left page's kernel",
+                      timeout=SERVER["PAGE_LEFT_S"] + SERVER["CULL_INTERVAL_S"] + 20 - (time.monotonic() - left))
         finally:
             ctx.close()
+
+
+def _only_local(route, external):
+    """Let a request to 127.0.0.1 (or an inline data: or blob: URL) through; count and refuse any other."""
+    url = route.request.url
+    if url.startswith(("data:", "blob:")) or urllib.parse.urlsplit(url).hostname == "127.0.0.1":
+        route.continue_()
+    else:
+        external.append(url)
+        route.abort()
 
 
 def _symmetric_retrain(page, traces, controls, tmp_path):

@@ -2,6 +2,7 @@
 
 from ._decompositions import DecompositionPanel as DecompositionPanel
 from ._playground import Playground as Playground
+from ._recording import Recording as Recording
 from ._state import SYSTEMS as SYSTEMS
 from ._state import PanelState as PanelState
 from ._state import available_systems as available_systems

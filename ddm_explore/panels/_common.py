@@ -141,13 +141,15 @@ class Panel:
         self.message.value = f'<span style="color:#b00020">{html.escape(self.error)} (showing the last good state)</span>'
 
     def run(self, fn, *args, **kw):
-        """Call fn; show a user error in the message area instead of raising. True on success."""
+        """Call fn; show a user error in the message area instead of raising. True on success.
+        The message is cleared before the call, so an error of a call made inside fn (a redraw the
+        new network triggers) stays on screen."""
+        self._ok()
         try:
             fn(*args, **kw)
         except USER_ERRORS as err:
             self._fail(err)
             return False
-        self._ok()
         return True
 
     def _ipython_display_(self):
