@@ -129,7 +129,7 @@ class DecompositionPanel(Panel):
         if net.dim <= 2:
             _, _, rep = _analysis.decompose_network(net, n_grid=n_grid)
             # its fields (and their grid) are those of the network: the drawn fields come from _field_data
-            rep = rep.drop_vars(["p", "p_rev", "f_rev", "f_irr", "asymmetry", "z0", "z1"])
+            rep = rep.drop_vars(["p", "p_rev", "f_rev", "f_irr", "asymmetry", "z0", "z1"], errors="ignore")  # z1: 2-D only
             rep = rep.rename(entropy_production="entropy_production_network")
             ds = xr.merge([ds, rep], combine_attrs="override")
         self._decomposed = (tag, ds)
