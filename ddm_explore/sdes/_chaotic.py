@@ -149,8 +149,8 @@ def lorenz96(*, dim: int = 10, F: float = 8.0, time_scale: float = 6.0, noise: f
     noise : float
         Additive noise amplitude in original time units (0: deterministic).
     region : (low, high), optional
-        Box around the attractor (default [-1.5 F', 2.25 F']^d with F' = max(F, 8): [-12, 18]^d
-        at F = 8), used
+        Box of the attractor's bulk (default [-1.25 F', 1.875 F']^d with F' = max(F, 8):
+        [-10, 15]^d at F = 8; rare excursions leave it), used
         for plots, starting points and as the occupation sampler's fallback.
 
     Examples
@@ -165,7 +165,7 @@ def lorenz96(*, dim: int = 10, F: float = 8.0, time_scale: float = 6.0, noise: f
     noise = check_positive("noise", noise, allow_zero=True)
     if region is None:
         width = max(F, 8.0)
-        region = ((-1.5 * width,) * d, (2.25 * width,) * d)
+        region = ((-1.25 * width,) * d, (1.875 * width,) * d)
 
     return SDE(drift=_lorenz96_drift, diffusion=noise * np.eye(d), dim=d, noise_dim=d, name=f"Lorenz-96 (d={d})",
                region=region, params=dict(dim=d, F=F, time_scale=T, noise=noise), theta=dict(F=F), time_scale=T)
