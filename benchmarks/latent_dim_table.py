@@ -8,6 +8,7 @@ measured on the states of 4 *independent* runs (``ddm.occupation(train, test=...
 Sections (each printed, and appended to ``--out`` as it comes):
 
 1. feature scan at N = 1024: the latent gain (dense rows) and the row options at a small gain;
+   1b. the sampling measure: a box over the states' extent against their occupation measure;
 2. the table: held-out eps_f, wall time and peak memory of each fit against N and d, for the
    default embedding and the alternatives (``--neurons`` sets the N columns);
 3. the embedding claims for Lorenz-96, d = 10 and 20, at ``--claim-neurons``: the network as
@@ -40,6 +41,7 @@ import numpy as np
 import ddm_explore as ddm
 
 S, A = ddm.systems, ddm.analysis
+GPU_NEURONS = 4096  # N of the --gpu check
 GAIN = 0.2  # the small latent gain that the scan selects for d >= 6 (README, "Higher-dimensional latents")
 OPTIONS = {
     "default": lambda d: ddm.Embedding(),
@@ -123,6 +125,22 @@ def scan(log, dims, key):
         log(f"| {d} | " + " | ".join("-" if np.isnan(c) else f"{c:.2g}" for c in cells) + " |")
 
 
+def box_vs_occupation(log, dims, key):
+    """Section 1b: the sampling measure. A box over the training states' extent against their
+    occupation measure, N = 1024; eps_f on the same independent attractor states for both."""
+    log("\n## 1b. Sampling measure, N = 1024: eps_f on independent attractor states\n")
+    log("| d | embedding | box of the states' extent | occupation measure |")
+    log("|---|---|---|---|")
+    for d in [d for d in dims if d >= 6]:
+        sde, sampler, _ = target(d)
+        Z = np.asarray(sampler.sample_test(jax.random.key(7), 4096))
+        lo, hi = sampler.extent
+        for name in (f"dense, gain {GAIN}", f"cyclic k=3, gain {GAIN}"):
+            eps = [ddm.matching_errors(ddm.fit(sde, 1024, key=key, sampler=s, embedding=OPTIONS[name](d), progress=False)[0],
+                                       sde, Z)[0] for s in (ddm.box(lo, hi), sampler)]
+            log(f"| {d} | {name} | {eps[0]:.2g} | {eps[1]:.2g} |")
+
+
 def table(log, dims, neurons, key):
     """Section 2: eps_f, wall time and peak memory against N and d, per embedding option."""
     log("\n## 2. Held-out eps_f (fit wall s, peak MiB) against N\n")
@@ -192,11 +210,11 @@ def _claim_row(d, sde, sampler, N, name, emb, solver, key):
 
 
 def gpu_check(log, key):
-    """One d = 10 fit at N = 4096 (the first includes compilation; the second is timed again)."""
+    """One d = 10 fit at N = GPU_NEURONS (the first includes compilation; the second is timed again)."""
     sde, sampler, desc = target(10)
     for attempt in ("first (with compilation)", "second"):
-        _, rep, wall, mib = timed_fit(sde, 4096, sampler, OPTIONS[f"cyclic k=3, gain {GAIN}"](10), key)
-        log(f"latent_dim_table --gpu: Lorenz-96 d = 10, N = 4096, cyclic k=3 gain {GAIN}, {attempt}: "
+        _, rep, wall, mib = timed_fit(sde, GPU_NEURONS, sampler, OPTIONS[f"cyclic k=3, gain {GAIN}"](10), key)
+        log(f"latent_dim_table --gpu: Lorenz-96 d = 10, N = {GPU_NEURONS}, cyclic k=3 gain {GAIN}, {attempt}: "
             f"eps_f {float(rep.eps_f):.2g}, fit {wall:.1f} s, peak RSS growth {mib} MiB ({jax.devices()[0]})")
 
 
@@ -205,7 +223,7 @@ def main():
     p.add_argument("--neurons", default="256,512,1024,2048,4096", help="N columns of the table, comma-separated")
     p.add_argument("--dims", default="2,3,6,10,20", help="latent dimensions of the scan and the table")
     p.add_argument("--claim-neurons", type=int, default=2048, help="N of the Lorenz-96 embedding claims")
-    p.add_argument("--sections", default="scan,table,claims", help="which of scan, table, claims to run")
+    p.add_argument("--sections", default="scan,box,table,claims", help="which of scan, box, table, claims to run")
     p.add_argument("--gpu", action="store_true", help="only one d = 10 fit at N = 4096 and its timing (< 60 s on a GPU)")
     p.add_argument("--out", default=None, help="also append every result line to this file")
     args = p.parse_args()
@@ -220,6 +238,8 @@ def main():
     sections = args.sections.split(",")
     if "scan" in sections:
         scan(log, dims, key)
+    if "box" in sections:
+        box_vs_occupation(log, dims, key)
     if "table" in sections:
         table(log, dims, neurons, key)
     if "claims" in sections:

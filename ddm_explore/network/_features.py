@@ -3,8 +3,10 @@
 Every option draws ``M`` (N, d) with ``M^T M = N I`` exactly and an offset ``x0`` with
 ``M^T x0 = 0`` (the network's readout ``z = M^T x / N`` relies on both), and differs only in the
 rows: ``DenseRows`` (the default: isotropic Gaussian directions, ``make_embedding``, unchanged) or
-``SparseRows(k)`` (each neuron sees k of the d coordinates). The sparse draw is chosen by
-measurement for d = 10-20 (README, "Higher-dimensional latents").
+``SparseRows(k)`` (each neuron sees k of the d coordinates). Measured for d = 6-20 (README,
+"Higher-dimensional latents", ``benchmarks/latent_dim_table.py``): random supports do no better
+than dense rows at equal latent gain; supports that follow a ring-coupled target's neighbourhoods
+(``pattern="cyclic"``, Lorenz-96) give 3x (d = 10) to 40x (d = 20) lower held-out drift errors.
 """
 
 from __future__ import annotations
