@@ -70,7 +70,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         and eps_D ``sampler.sample_test`` draws: fresh draws for a box or a Gaussian, the held-out
         trials or time block of an occupation sampler (see :func:`ddm_explore.occupation`).
     embedding : Embedding, optional
-        ``latent_gain``, ``offset_scale`` and the rate ``nonlinearity``.
+        ``latent_gain``, ``offset_scale``, the rate ``nonlinearity`` and how M's ``rows`` are drawn.
     n_samples, n_test : int
         Training and held-out points (default n_samples = max(4096, 8 N)).
     private_noise : float or PrivateNoise
