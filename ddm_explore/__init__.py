@@ -22,6 +22,8 @@ from .matching import fit as fit
 from .matching import gaussian as gaussian
 from .matching import occupation as occupation
 from .network import Network as Network
+from .network import DenseRows as DenseRows
+from .network import SparseRows as SparseRows
 from .analysis import reduce_neurons as reduce_neurons
 from .sdes import SDE as SDE
 from .sdes import CallbackDriftWarning as CallbackDriftWarning

@@ -14,7 +14,8 @@ import xarray as xr
 from .._checks import check_choice, check_int, check_key
 from .._system import check_sde
 from .._threads import one_blas_thread
-from ..network._network import CONNECTIVITIES, NOISE_MODES, Network, make_embedding
+from ..network._features import DenseRows
+from ..network._network import CONNECTIVITIES, NOISE_MODES, Network
 from ._closed_form import closed_form, closed_form_loss, design_gram
 from ._data import draw_inputs, training_data
 from ._data_input import is_trajectory_data
@@ -69,7 +70,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
         and eps_D ``sampler.sample_test`` draws: fresh draws for a box or a Gaussian, the held-out
         trials or time block of an occupation sampler (see :func:`ddm_explore.occupation`).
     embedding : Embedding, optional
-        ``latent_gain``, ``offset_scale`` and the rate ``nonlinearity``.
+        ``latent_gain``, ``offset_scale``, the rate ``nonlinearity`` and how M's ``rows`` are drawn.
     n_samples, n_test : int
         Training and held-out points (default n_samples = max(4096, 8 N)).
     private_noise : float or PrivateNoise
@@ -159,6 +160,7 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
                  n_samples=n_samples, n_test=n_test, fit_seconds=fit_seconds, interrupted=int(interrupted),
                  **_solver_attrs(solver), latent_gain=embedding.latent_gain, offset_scale=embedding.offset_scale,
                  nonlinearity=embedding.nonlinearity, private_noise=private_noise, **_held_out_attrs(sampler),
+                 **({} if embedding.rows == DenseRows() else dict(rows=embedding.rows.describe())),
                  **(dict(variance_penalty=data.variance_penalty, variance_penalty_rule=str(noise_model.variance_penalty))
                     if private_noise > 0 else {}))
     report = _report(net, history, eps, attrs, sol["W"] if isinstance(solver, ClosedForm) else None)
@@ -197,7 +199,7 @@ def _template(target, sampler, N, embedding, key, connectivity, noise):
     """The embedding (float64 M, x0) and a network carrying it with zero connectivity."""
     d, k = target.dim, target.input_dim
     lo, hi = (np.asarray(e, np.float64) for e in sampler.extent)
-    M, x0 = make_embedding(key, N, d, offset_scale=embedding.offset_scale)
+    M, x0 = embedding.rows.draw(key, N, d, offset_scale=embedding.offset_scale)
     zeros = dict(W=np.zeros((N, d)), J_full=None) if connectivity == "low_rank" else dict(W=None, J_full=np.zeros((N, N)))
     arrays = _f32(dict(M=M, x0=x0, b=x0, B=np.zeros((N, k)), gamma0=np.eye(d), private_noise=np.float32(0.0),
                        Gamma=None if noise == "additive" else np.zeros((d, d, N)), centre=(lo + hi) / 2,

@@ -10,6 +10,7 @@ import numpy as np
 import optax
 
 from .._checks import _show, check_choice, check_int, check_positive
+from ..network._features import DenseRows, SparseRows, check_rows
 from ..network._network import NONLINEARITIES
 from ._optax import default_optimizer, line_search_gd
 
@@ -175,13 +176,18 @@ def bulk_gain(start: Start, connectivity: str) -> float:
 class Embedding:
     """How the neurons see the latent space: the sampling region is mapped to internal coordinates
     spanning ``[-latent_gain, latent_gain]``; x0 is uniform on ``[-offset_scale, offset_scale]``
-    projected off span(M); ``nonlinearity`` is the rate function phi (``"tanh"``)."""
+    projected off span(M); ``nonlinearity`` is the rate function phi (``"tanh"``); ``rows`` how M's
+    rows are drawn: ``ddm.DenseRows()`` (the default: every neuron sees every coordinate) or
+    ``ddm.SparseRows(k=...)`` (each neuron sees k of the d coordinates; README, "Higher-dimensional
+    latents")."""
 
     latent_gain: float = 1.5
     offset_scale: float = 2.5
     nonlinearity: str = field(default="tanh")
+    rows: Union[DenseRows, SparseRows] = field(default_factory=DenseRows)
 
     def __post_init__(self):
+        check_rows(self.rows)
         object.__setattr__(self, "latent_gain", check_positive("latent_gain", self.latent_gain))
         object.__setattr__(self, "offset_scale", check_positive("offset_scale", self.offset_scale, allow_zero=True))
         check_choice("nonlinearity", self.nonlinearity, tuple(NONLINEARITIES))

@@ -11,7 +11,9 @@ from ._ring import ring_wells as ring_wells
 from ._oscillators import stuart_landau as stuart_landau
 from ._chaotic import LORENZ_EXPONENT as LORENZ_EXPONENT
 from ._chaotic import ROSSLER_EXPONENT as ROSSLER_EXPONENT
+from ._chaotic import LORENZ96_EXPONENT as LORENZ96_EXPONENT
 from ._chaotic import lorenz63 as lorenz63
+from ._chaotic import lorenz96 as lorenz96
 from ._chaotic import rossler as rossler
 from ._multiplicative import multiplicative_ou as multiplicative_ou
 from ._multiplicative import multiplicative_ou_density as multiplicative_ou_density
