@@ -57,6 +57,13 @@ def test_design_gram_streamed_equals_stored():
     np.testing.assert_allclose(G1, X.T @ X, rtol=1e-11, atol=1e-11 * np.abs(G0).max())
 
 
+def test_device_gram_equals_the_host_gram():
+    data = _data(300, 9000, store=False)  # two device blocks, the second partial
+    G0, G1 = cf.design_gram(data), cf.device_design_gram(data)
+    # float64 on both sides (JAX's default device here is the CPU); another order of summation
+    np.testing.assert_allclose(G1, G0, rtol=1e-11, atol=1e-11 * np.abs(G0).max())
+
+
 @pytest.mark.parametrize("float32,refine", [(False, 0), (False, 3), (True, 60)])
 def test_refined_solve_matches_scipy_lstsq(float32, refine):
     data = _data(64, 3000, store=False)
@@ -90,6 +97,9 @@ def test_streamed_fit_equals_the_stored_fit_at_moderate_N():
     assert abs(float(rep.eps_f) - float(ref.eps_f)) < 1e-3 * float(ref.eps_f)
     assert abs(float(rep.loss[0]) - float(ref.loss[0])) < 1e-3 * float(ref.loss[0])
     assert rep.attrs["solver"] == "ClosedForm(ridge=1e-09, streaming=True)"
+    dev_net, dev = ddm.fit(VDP, 512, solver=ddm.ClosedForm(streaming=True, device=True), **kw)
+    assert np.abs(np.asarray(dev_net.W, np.float64) - W0).max() < 1e-5 * np.abs(W0).max()
+    assert abs(float(dev.eps_f) - float(ref.eps_f)) < 1e-3 * float(ref.eps_f)
     assert ref.attrs["solver"] == "ClosedForm(ridge=1e-09)"  # the default's report is unchanged
 
 
@@ -123,6 +133,7 @@ def test_streaming_is_opt_in_below_the_threshold_and_refuses_private_noise():
     (dict(precision="float16"), r"`precision`"),
     (dict(refine=-1), r"`refine` must be >= 0, got -1"),
     (dict(refine=1.5), r"`refine` must be an integer"),
+    (dict(device=1), r"`device` must be None, True or False, got 1"),
 ])
 def test_closed_form_options_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):

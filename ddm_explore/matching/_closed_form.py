@@ -14,6 +14,10 @@ of it beyond the one factor.
 
 from __future__ import annotations
 
+from functools import partial
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
@@ -21,6 +25,8 @@ from .._threads import gram, gram_of_rows, streamed_gram
 
 #: points per block of the streamed Gram matrix and of the streamed passes over the points
 BLOCK_ROWS = 2048
+#: points per block of the Gram matrix accumulated on the accelerator
+DEVICE_BLOCK_ROWS = 8192
 
 
 def ridge_from_gram(G, p, n, ridge, n_penalised, penalty=None):
@@ -79,6 +85,36 @@ def design_gram(data, *, float32: bool = False):
     return gram_of_rows(n, rows)
 
 
+@partial(jax.jit, donate_argnums=0)
+def _device_gram_step(G, template, zi, extra):
+    X = jnp.concatenate([template.manifold_rates(zi).astype(jnp.float64), extra], axis=1)
+    return G + jnp.matmul(X.T, X, precision=jax.lax.Precision.HIGHEST)
+
+
+def device_design_gram(data) -> np.ndarray:
+    """The design Gram matrix of streamed data accumulated on JAX's default device (an
+    accelerator) in float64: each block of ``DEVICE_BLOCK_ROWS`` points has its float32 rates made
+    there and exactly widened to float64, so the result is the float64 Gram of the host path up
+    to the order of summation. Returned to the host."""
+    n, k = data.n, data.input_dim
+    extra = np.concatenate([data.U, np.ones((n, 1)), data.F + data.z], axis=1)
+    width = data.n_neurons + extra.shape[1]
+    with jax.enable_x64(True):
+        G = jnp.zeros((width, width), jnp.float64)
+        for a in range(0, n, DEVICE_BLOCK_ROWS):
+            b = min(a + DEVICE_BLOCK_ROWS, n)
+            G = _device_gram_step(G, data.template, jnp.asarray(data.z[a:b], jnp.float32), jnp.asarray(extra[a:b]))
+        return np.asarray(G)
+
+
+def device_cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``A^-1 rhs`` by a float64 Cholesky factorisation on JAX's default device (NaN where A is
+    not positive definite, like LAPACK's failure)."""
+    with jax.enable_x64(True):
+        factor = jax.scipy.linalg.cho_factor(jnp.asarray(A, jnp.float64))
+        return np.asarray(jax.scipy.linalg.cho_solve(factor, jnp.asarray(rhs, jnp.float64)))
+
+
 def _design_rows(data, a, b, rates):
     """Rows a..b of the drift design ``[phi, u, 1]`` in float64 (float32 rates are exact in it)."""
     N, k = data.n_neurons, data.input_dim
@@ -125,7 +161,7 @@ def _factor_shifted(G, n, p, diag):
     raise np.linalg.LinAlgError("the design's Gram matrix is not positive definite even with a shift of 1e-4")
 
 
-def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0):
+def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool = False):
     """The drift's ridge solution from the streamed Gram matrix G without copies of G beyond the one
     Cholesky factor. With ``refine`` > 0, that solve is the preconditioner of ``refine`` conjugate
     gradient steps on the exact float64 normal equations (each a streamed pass over the points):
@@ -135,8 +171,20 @@ def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0):
     p = N + k + 1
     diag = np.zeros(p)
     diag[:N] = ridge if penalty is None else ridge + penalty
-    factor, _ = _factor_shifted(G, n, p, diag)
-    beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
+    if device:  # the O(p^3) factorisation on the accelerator (a device Gram: no refinement needed)
+        A = G[:p, :p] / n
+        A[np.arange(p), np.arange(p)] += diag
+        beta = device_cholesky_solve(A, G[:p, p:] / n)
+        del A
+        if np.all(np.isfinite(beta)):
+            refine = 0
+            factor = None
+        else:
+            factor, _ = _factor_shifted(G, n, p, diag)
+            beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
+    else:
+        factor, _ = _factor_shifted(G, n, p, diag)
+        beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
     if not refine:
         mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * G[:p, p:]) / n + np.sum(beta * (G[:p, :p] @ beta)) / n
         return beta, max(float(mse), 0.0)
@@ -156,17 +204,17 @@ def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0):
     return beta, _streamed_mse(data, beta)
 
 
-def closed_form(data, G, *, ridge: float, noise: str, refine: int = 0) -> dict:
+def closed_form(data, G, *, ridge: float, noise: str, refine: int = 0, device: bool = False) -> dict:
     """Readout, latent bias and input weights, and the noise loading that minimise the matching
     loss for a low-rank network with the embedding of ``data``; internal coordinates. With
     private noise (``data.variances``), the rates are the smoothed ones and their variance is a
     penalty on the readout (weighted by ``data.variance_penalty``; 1: the expected loss over the
     off-manifold fluctuation). Streamed data is solved by :func:`refined_ridge` (``refine`` steps
-    of refinement: for a G accumulated in float32)."""
+    of refinement: for a G accumulated in float32; ``device``: the factorisation on the accelerator)."""
     n, N, k = data.n, data.n_neurons, data.input_dim
     penalty = data.readout_penalty()
     if data.streamed:
-        beta, mse_f = refined_ridge(G, data, ridge, penalty, refine=refine)
+        beta, mse_f = refined_ridge(G, data, ridge, penalty, refine=refine, device=device)
     else:
         beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N, penalty)
     out = dict(W=beta[:N], B_lat=beta[N:N + k].T, b_lat=beta[N + k], mse_f=mse_f)

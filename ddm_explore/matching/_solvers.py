@@ -41,6 +41,9 @@ class ClosedForm:
         scale", has the comparison). Unused when the rates are stored.
     refine : int, optional
         Refinement steps of the streamed solve (default 0 for float64, 2 for float32).
+    device : None, True or False
+        Accumulate the streamed Gram matrix (float64) and factor it on JAX's default device
+        (None: when that is an accelerator, not the CPU).
 
     >>> ClosedForm(ridge=1e-6, streaming=True)
     ClosedForm(ridge=1e-06, streaming=True)
@@ -50,11 +53,14 @@ class ClosedForm:
     streaming: Optional[bool] = None
     precision: str = "float64"
     refine: Optional[int] = None
+    device: Optional[bool] = None
 
     def __post_init__(self):
         object.__setattr__(self, "ridge", check_positive("ridge", self.ridge, allow_zero=True))
         if self.streaming is not None and not isinstance(self.streaming, (bool, np.bool_)):
             raise ValueError(f"`streaming` must be None, True or False, got {self.streaming!r}")
+        if self.device is not None and not isinstance(self.device, (bool, np.bool_)):
+            raise ValueError(f"`device` must be None, True or False, got {self.device!r}")
         check_choice("precision", self.precision, PRECISIONS)
         if self.refine is not None:
             object.__setattr__(self, "refine", check_int("refine", self.refine, minimum=0))
@@ -65,13 +71,17 @@ class ClosedForm:
             return n_neurons > STREAM_ABOVE and not private_noise > 0
         return bool(self.streaming)
 
+    def on_device(self, backend: str) -> bool:
+        """Whether a streamed fit accumulates its Gram matrix on the device (JAX ``backend``)."""
+        return backend != "cpu" if self.device is None else bool(self.device)
+
     @property
     def refine_steps(self) -> int:
         return (2 if self.precision == "float32" else 0) if self.refine is None else self.refine
 
     def __repr__(self) -> str:  # the settings that differ from the defaults (reports store it)
         extra = "".join(f", {name}={getattr(self, name)!r}" for name, default in
-                        (("streaming", None), ("precision", "float64"), ("refine", None)) if getattr(self, name) != default)
+                        (("streaming", None), ("precision", "float64"), ("refine", None), ("device", None)) if getattr(self, name) != default)
         return f"ClosedForm(ridge={self.ridge!r}{extra})"
 
 
