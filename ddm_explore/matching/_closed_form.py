@@ -154,8 +154,8 @@ def _factor_shifted(G, n, p, diag):
     for tau in (0.0, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4):
         A = G[:p, :p] / n
         A[np.arange(p), np.arange(p)] += diag + tau * np.trace(A) / p
-        try:
-            return scipy.linalg.cho_factor(A, overwrite_a=True, check_finite=False), tau
+        try:  # A is symmetric: its transpose is the Fortran-ordered matrix LAPACK factors in place
+            return scipy.linalg.cho_factor(A.T, overwrite_a=True, check_finite=False), tau
         except np.linalg.LinAlgError:
             del A
     raise np.linalg.LinAlgError("the design's Gram matrix is not positive definite even with a shift of 1e-4")
@@ -253,7 +253,7 @@ def _streamed_loading_regression(data, G, Rf, ridge):
         rhs[:N] += rates.astype(np.float64).T @ Rf[a:b]
         rhs[N] += Rf[a:b].sum(0)
     try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, overwrite_a=True, check_finite=False), rhs / n,
+        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A.T, overwrite_a=True, check_finite=False), rhs / n,
                                       check_finite=False)
     except np.linalg.LinAlgError:
         A = G[np.ix_(idx, idx)] / n
