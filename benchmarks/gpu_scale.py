@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ddm_explore as ddm  # noqa: E402
 from _common import device_line, print_table  # noqa: E402
+from ddm_explore.matching._closed_form import _float64_on_device  # noqa: E402
 
 PRECISIONS = ("float32", "tensorfloat32")
 
@@ -98,7 +99,7 @@ def main(argv=None):
     print(device_line(), f"| matmul roofline n = {size}", flush=True)
 
     roof = {prec: roofline(size, jnp.float32, prec) for prec in PRECISIONS}
-    with jax.enable_x64(True):
+    with _float64_on_device():
         roof["float64"] = roofline(size // 2, jnp.float64, "highest")
     print_table("matmul rooflines (jitted chain of 8 square products)", ["precision", "TFLOP/s"],
                 [[k, f"{v / 1e12:.3g}"] for k, v in roof.items()])

@@ -21,12 +21,23 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
+try:  # JAX before enable_x64 moved to the top level
+    from jax.experimental import enable_x64 as _experimental_x64
+except ImportError:
+    _experimental_x64 = None
+
 from .._threads import gram, gram_of_rows, streamed_gram
 
 #: points per block of the streamed Gram matrix and of the streamed passes over the points
 BLOCK_ROWS = 2048
 #: points per block of the Gram matrix accumulated on the accelerator
 DEVICE_BLOCK_ROWS = 8192
+
+
+def _float64_on_device():
+    """A context in which JAX computes in float64 (``jax.enable_x64``; older JAX versions have it as
+    ``jax.experimental.enable_x64``)."""
+    return jax.enable_x64(True) if hasattr(jax, "enable_x64") else _experimental_x64()
 
 
 def ridge_from_gram(G, p, n, ridge, n_penalised, penalty=None):
@@ -99,7 +110,7 @@ def device_design_gram(data) -> np.ndarray:
     n, k = data.n, data.input_dim
     extra = np.concatenate([data.U, np.ones((n, 1)), data.F + data.z], axis=1)
     width = data.n_neurons + extra.shape[1]
-    with jax.enable_x64(True):
+    with _float64_on_device():
         G = jnp.zeros((width, width), jnp.float64)
         for a in range(0, n, DEVICE_BLOCK_ROWS):
             b = min(a + DEVICE_BLOCK_ROWS, n)
@@ -110,7 +121,7 @@ def device_design_gram(data) -> np.ndarray:
 def device_cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """``A^-1 rhs`` by a float64 Cholesky factorisation on JAX's default device (NaN where A is
     not positive definite, like LAPACK's failure)."""
-    with jax.enable_x64(True):
+    with _float64_on_device():
         factor = jax.scipy.linalg.cho_factor(jnp.asarray(A, jnp.float64))
         return np.asarray(jax.scipy.linalg.cho_solve(factor, jnp.asarray(rhs, jnp.float64)))
 
