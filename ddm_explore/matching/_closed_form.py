@@ -4,14 +4,40 @@ The drift term of the loss is a ridge regression of ``f + z`` on the design ``[p
 (the network's own float32 rates as features), solved in float64 from one Gram product; the
 diffusion is matched by a constant loading (additive noise) or by a regression of the symmetric
 square root of ``g g^T`` on the rates (multiplicative noise).
+
+For large networks (``data.streamed``: the rates are recomputed per block of points, never stored
+whole) the Gram matrix is accumulated block by block (:func:`ddm_explore._threads.streamed_gram`),
+in float64 or in float32 blocks summed in float64 followed by float64 iterative refinement of the
+solution against the exact residual (a streamed pass over the points), and solved without copies
+of it beyond the one factor.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
-from .._threads import gram, gram_of_rows
+try:  # JAX before enable_x64 moved to the top level
+    from jax.experimental import enable_x64 as _experimental_x64
+except ImportError:
+    _experimental_x64 = None
+
+from .._threads import gram, gram_of_rows, streamed_gram
+
+#: points per block of the streamed Gram matrix and of the streamed passes over the points
+BLOCK_ROWS = 2048
+#: points per block of the Gram matrix accumulated on the accelerator
+DEVICE_BLOCK_ROWS = 8192
+
+
+def _float64_on_device():
+    """A context in which JAX computes in float64 (``jax.enable_x64``; older JAX versions have it as
+    ``jax.experimental.enable_x64``)."""
+    return jax.enable_x64(True) if hasattr(jax, "enable_x64") else _experimental_x64()
 
 
 def ridge_from_gram(G, p, n, ridge, n_penalised, penalty=None):
@@ -47,56 +73,222 @@ def psd_sqrt(S):
     return (V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]) @ np.swapaxes(V, -1, -2)
 
 
-def design_gram(data):
-    """The Gram matrix of ``[phi, u, 1, f + z]`` over the training points, built in row blocks."""
+def design_gram(data, *, float32: bool = False):
+    """The Gram matrix of ``[phi, u, 1, f + z]`` over the training points, built in row blocks:
+    two blocks from the stored rates, or for streamed data (``data.streamed``) blocks of
+    ``BLOCK_ROWS`` points whose rates are computed as they are used (``float32``: each block's
+    product in float32, see :func:`ddm_explore._threads.streamed_gram`)."""
     n, N, k, d = data.n, data.n_neurons, data.input_dim, data.dim
     p = N + k + 1
     Y = data.F + data.z
+    dtype = np.float32 if float32 else np.float64
 
     def rows(a, b):
-        out = np.empty((b - a, p + d))
-        out[:, :N] = data.rates[a:b]
+        out = np.empty((b - a, p + d), dtype)
+        out[:, :N] = data.rate_rows(a, b)
         out[:, N:N + k] = data.U[a:b]
         out[:, N + k] = 1.0
         out[:, p:] = Y[a:b]
         return out
 
+    if data.streamed:
+        return streamed_gram(n, rows, p + d, block_rows=BLOCK_ROWS, float32=float32)
     return gram_of_rows(n, rows)
 
 
-def closed_form(data, G, *, ridge: float, noise: str) -> dict:
+@partial(jax.jit, donate_argnums=0)
+def _device_gram_step(G, template, zi, extra):
+    X = jnp.concatenate([template.manifold_rates(zi).astype(jnp.float64), extra], axis=1)
+    return G + jnp.matmul(X.T, X, precision=jax.lax.Precision.HIGHEST)
+
+
+def device_design_gram(data) -> np.ndarray:
+    """The design Gram matrix of streamed data accumulated on JAX's default device (an
+    accelerator) in float64: each block of ``DEVICE_BLOCK_ROWS`` points has its float32 rates made
+    there and exactly widened to float64, so the result is the float64 Gram of the host path up
+    to the order of summation. Returned to the host."""
+    n, k = data.n, data.input_dim
+    extra = np.concatenate([data.U, np.ones((n, 1)), data.F + data.z], axis=1)
+    width = data.n_neurons + extra.shape[1]
+    with _float64_on_device():
+        G = jnp.zeros((width, width), jnp.float64)
+        for a in range(0, n, DEVICE_BLOCK_ROWS):
+            b = min(a + DEVICE_BLOCK_ROWS, n)
+            G = _device_gram_step(G, data.template, jnp.asarray(data.z[a:b], jnp.float32), jnp.asarray(extra[a:b]))
+        return np.asarray(G)
+
+
+def device_cholesky_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``A^-1 rhs`` by a float64 Cholesky factorisation on JAX's default device (NaN where A is
+    not positive definite, like LAPACK's failure)."""
+    with _float64_on_device():
+        factor = jax.scipy.linalg.cho_factor(jnp.asarray(A, jnp.float64))
+        return np.asarray(jax.scipy.linalg.cho_solve(factor, jnp.asarray(rhs, jnp.float64)))
+
+
+def _design_rows(data, a, b, rates):
+    """Rows a..b of the drift design ``[phi, u, 1]`` in float64 (float32 rates are exact in it)."""
+    N, k = data.n_neurons, data.input_dim
+    X = np.empty((b - a, N + k + 1))
+    X[:, :N] = rates
+    X[:, N:N + k] = data.U[a:b]
+    X[:, N + k] = 1.0
+    return X
+
+
+def _streamed_products(data, V):
+    """``X^T Y / n`` and ``X^T X V / n`` (p, d each), exact in float64, from one streamed pass over
+    the points (X the drift design, Y = f + z)."""
+    Y = data.F + data.z
+    XtY, XtXV = np.zeros(V.shape), np.zeros(V.shape)
+    for a, b, rates in data.rate_blocks(BLOCK_ROWS):
+        X = _design_rows(data, a, b, rates)
+        XtY += X.T @ Y[a:b]
+        XtXV += X.T @ (X @ V)
+    return XtY / data.n, XtXV / data.n
+
+
+def _streamed_mse(data, beta) -> float:
+    """``||X beta - Y||^2 / n`` by a streamed pass."""
+    Y = data.F + data.z
+    total = 0.0
+    for a, b, rates in data.rate_blocks(BLOCK_ROWS):
+        e = _design_rows(data, a, b, rates) @ beta - Y[a:b]
+        total += float(np.sum(e * e))
+    return total / data.n
+
+
+def _factor_shifted(G, n, p, diag):
+    """Cholesky factor of ``G[:p, :p] / n + diag(diag)``, shifted up by ``tau`` times the mean
+    diagonal when it is not positive definite in float64 (a float32-accumulated G: its rounding,
+    ~1e-7 of the diagonal, exceeds a ridge of 1e-9); returns (factor, tau)."""
+    for tau in (0.0, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4):
+        A = G[:p, :p] / n
+        A[np.arange(p), np.arange(p)] += diag + tau * np.trace(A) / p
+        try:  # A is symmetric: its transpose is the Fortran-ordered matrix LAPACK factors in place
+            return scipy.linalg.cho_factor(A.T, overwrite_a=True, check_finite=False), tau
+        except np.linalg.LinAlgError:
+            del A
+    raise np.linalg.LinAlgError("the design's Gram matrix is not positive definite even with a shift of 1e-4")
+
+
+def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool = False):
+    """The drift's ridge solution from the streamed Gram matrix G without copies of G beyond the one
+    Cholesky factor. With ``refine`` > 0, that solve is the preconditioner of ``refine`` conjugate
+    gradient steps on the exact float64 normal equations (each a streamed pass over the points):
+    the steps that take a float32-accumulated G to the float64 solution. Returns (beta, mean
+    squared residual)."""
+    n, N, k = data.n, data.n_neurons, data.input_dim
+    p = N + k + 1
+    diag = np.zeros(p)
+    diag[:N] = ridge if penalty is None else ridge + penalty
+    if device:  # the O(p^3) factorisation on the accelerator (a device Gram: no refinement needed)
+        A = G[:p, :p] / n
+        A[np.arange(p), np.arange(p)] += diag
+        beta = device_cholesky_solve(A, G[:p, p:] / n)
+        del A
+        if np.all(np.isfinite(beta)):
+            refine = 0
+            factor = None
+        else:
+            factor, _ = _factor_shifted(G, n, p, diag)
+            beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
+    else:
+        factor, _ = _factor_shifted(G, n, p, diag)
+        beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
+    if not refine:
+        mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * G[:p, p:]) / n + np.sum(beta * (G[:p, :p] @ beta)) / n
+        return beta, max(float(mse), 0.0)
+    rhs, AV = _streamed_products(data, beta)
+    r = rhs - AV - diag[:, None] * beta  # the exact residual of the normal equations
+    z = scipy.linalg.cho_solve(factor, r, check_finite=False)
+    direction, rz = z.copy(), np.sum(r * z, 0)
+    for _ in range(refine):  # preconditioned CG, one column of beta per latent coordinate
+        q = _streamed_products(data, direction)[1] + diag[:, None] * direction
+        alpha = rz / np.where(np.sum(direction * q, 0) > 0, np.sum(direction * q, 0), np.inf)
+        beta = beta + alpha * direction
+        r = r - alpha * q
+        z = scipy.linalg.cho_solve(factor, r, check_finite=False)
+        rz_new = np.sum(r * z, 0)
+        direction = z + np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0) * direction
+        rz = rz_new
+    return beta, _streamed_mse(data, beta)
+
+
+def closed_form(data, G, *, ridge: float, noise: str, refine: int = 0, device: bool = False) -> dict:
     """Readout, latent bias and input weights, and the noise loading that minimise the matching
     loss for a low-rank network with the embedding of ``data``; internal coordinates. With
     private noise (``data.variances``), the rates are the smoothed ones and their variance is a
     penalty on the readout (weighted by ``data.variance_penalty``; 1: the expected loss over the
-    off-manifold fluctuation)."""
+    off-manifold fluctuation). Streamed data is solved by :func:`refined_ridge` (``refine`` steps
+    of refinement: for a G accumulated in float32; ``device``: the factorisation on the accelerator)."""
     n, N, k = data.n, data.n_neurons, data.input_dim
     penalty = data.readout_penalty()
-    beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N, penalty)
+    if data.streamed:
+        beta, mse_f = refined_ridge(G, data, ridge, penalty, refine=refine, device=device)
+    else:
+        beta, mse_f = ridge_from_gram(G, N + k + 1, n, ridge, N, penalty)
     out = dict(W=beta[:N], B_lat=beta[N:N + k].T, b_lat=beta[N + k], mse_f=mse_f)
-    out["gamma0"], out["Gamma"] = diffusion_loading(data, data.S, ridge=ridge, noise=noise)
+    out["gamma0"], out["Gamma"] = diffusion_loading(data, data.S, ridge=ridge, noise=noise, G=G)
     return out
 
 
-def diffusion_loading(data, S, *, ridge: float, noise: str):
+def diffusion_loading(data, S, *, ridge: float, noise: str, G=None):
     """The latent loading (gamma0, Gamma) whose ``G G^T`` matches S (n, d, d) at the training
     points: its mean for additive noise; for multiplicative noise a regression of the symmetric
-    square root of S on the rates (``G(r) = gamma0 + Gamma r``)."""
+    square root of S on the rates (``G(r) = gamma0 + Gamma r``); for streamed data from the rates'
+    block of the design Gram matrix ``G`` and a streamed pass for the cross products."""
     if noise == "additive":
         return psd_sqrt(S.mean(0)[None])[0], None
     n, N, d = data.n, data.n_neurons, data.dim
     R = psd_sqrt(S)  # (n, d, d), R R^T = S
-    Xn = np.concatenate([data.rates.astype(np.float64), np.ones((n, 1))], axis=1)
-    coef = ridge_solve(Xn, R.reshape(n, d * d), ridge, N)
+    if data.streamed:
+        coef = _streamed_loading_regression(data, G, R.reshape(n, d * d), ridge)
+    else:
+        Xn = np.concatenate([data.rates.astype(np.float64), np.ones((n, 1))], axis=1)
+        coef = ridge_solve(Xn, R.reshape(n, d * d), ridge, N)
     return coef[N].reshape(d, d), coef[:N].T.reshape(d, d, N)
+
+
+def _streamed_loading_regression(data, G, Rf, ridge):
+    """Ridge coefficients (N + 1, d^2) of Rf (n, d^2) on ``[phi, 1]``: ``[phi, 1]^T [phi, 1]`` is
+    a block of the design Gram G, the cross products come from one streamed pass."""
+    if G is None:
+        raise ValueError("the multiplicative loading of streamed data needs the design Gram matrix `G`")
+    n, N, k = data.n, data.n_neurons, data.input_dim
+    idx = np.r_[0:N, N + k]
+    A = G[:N + 1, :N + 1] / n if k == 0 else G[np.ix_(idx, idx)] / n
+    A[np.arange(N), np.arange(N)] += ridge
+    rhs = np.zeros((N + 1, Rf.shape[1]))
+    for a, b, rates in data.rate_blocks(BLOCK_ROWS):
+        rhs[:N] += rates.astype(np.float64).T @ Rf[a:b]
+        rhs[N] += Rf[a:b].sum(0)
+    try:
+        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A.T, overwrite_a=True, check_finite=False), rhs / n,
+                                      check_finite=False)
+    except np.linalg.LinAlgError:
+        A = G[np.ix_(idx, idx)] / n
+        A[np.arange(N), np.arange(N)] += ridge
+        return np.linalg.lstsq(A, rhs / n, rcond=None)[0]
 
 
 def closed_form_loss(data, sol, lambda_D: float) -> float:
     """The matching loss the closed form minimised, on the training points (drift + diffusion)."""
     loss_f = sol["mse_f"] / (np.mean(np.sum(data.F**2, -1)) or 1.0)
-    g0, Gam = sol["gamma0"], sol["Gamma"]
-    Gs = g0 if Gam is None else g0 + np.einsum("ijn,sn->sij", Gam, data.rates)
-    res_D = Gs @ np.swapaxes(Gs, -1, -2) - data.S
     s_D2 = np.mean(np.sum(data.S**2, (-1, -2)))
-    loss_D = np.mean(np.sum(res_D**2, (-1, -2))) / s_D2 if s_D2 > 0 else 0.0
+    loss_D = _diffusion_residual(data, sol["gamma0"], sol["Gamma"]) / s_D2 if s_D2 > 0 else 0.0
     return float(loss_f + lambda_D * loss_D)
+
+
+def _diffusion_residual(data, g0, Gam) -> float:
+    """``mean ||G(r) G(r)^T - S||_F^2`` over the training points (rates in blocks when streamed)."""
+    if not data.streamed:
+        Gs = g0 if Gam is None else g0 + np.einsum("ijn,sn->sij", Gam, data.rates)
+        res = Gs @ np.swapaxes(Gs, -1, -2) - data.S
+        return np.mean(np.sum(res**2, (-1, -2)))
+    total = 0.0
+    for a, b, rates in data.rate_blocks(BLOCK_ROWS):
+        Gs = g0 if Gam is None else g0 + np.einsum("ijn,sn->sij", Gam, rates)
+        res = Gs @ np.swapaxes(Gs, -1, -2) - data.S[a:b]
+        total += float(np.sum(res**2))
+    return total / data.n

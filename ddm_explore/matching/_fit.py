@@ -16,7 +16,7 @@ from .._system import check_sde
 from .._threads import one_blas_thread
 from ..network._features import DenseRows
 from ..network._network import CONNECTIVITIES, NOISE_MODES, Network
-from ._closed_form import closed_form, closed_form_loss, design_gram
+from ._closed_form import closed_form, closed_form_loss, design_gram, device_design_gram
 from ._data import draw_inputs, training_data
 from ._data_input import is_trajectory_data
 from ._errors import matching_errors
@@ -127,14 +127,21 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     k_embed, k_train, k_test, k_utrain, k_utest, k_init, k_opt = jax.random.split(key, 7)
     M, x0, template = _template(target, sampler, N, embedding, k_embed, connectivity, noise)
     Z, U = sampler.sample_train(k_train, n_samples), draw_inputs(target, k_utrain, n_samples)
-    data = training_data(target, template, Z, U, off_manifold_std(M, private_noise) if private_noise > 0 else None)
-    G = design_gram(data)
+    streamed = isinstance(solver, ClosedForm) and solver.streams(N, private_noise)
+    if streamed and private_noise > 0:
+        raise ValueError(f"`solver`={solver!r} streams the rates, but private noise needs them stored: use "
+                         f"streaming=False or None with private_noise={private_noise:g}")
+    data = training_data(target, template, Z, U, off_manifold_std(M, private_noise) if private_noise > 0 else None,
+                         store_rates=not streamed)
+    on_device = streamed and solver.on_device(jax.default_backend())
+    G = device_design_gram(data) if on_device else design_gram(data, float32=streamed and solver.precision == "float32")
     start = None if isinstance(solver, ClosedForm) else default_start(connectivity, solver)
     ridge = solver.ridge if isinstance(solver, ClosedForm) else getattr(start, "ridge", 1e-9)
     if private_noise > 0:  # the fluctuation's linear response, and the weight of its variance in the regression
         R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
         data = choose_variance_penalty(data, G, R, noise_model, ridge=ridge, noise=noise)
-    sol = closed_form(data, G, ridge=ridge, noise=noise)
+    sol = closed_form(data, G, ridge=ridge, noise=noise, refine=solver.refine_steps if streamed else 0,
+                      device=on_device)
     if isinstance(solver, ClosedForm):
         net = template.replace(**_f32(_low_rank_fields(sol, M, x0)))
         history, interrupted = np.array([closed_form_loss(data, sol, 1.0)]), False

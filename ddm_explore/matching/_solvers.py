@@ -19,19 +19,71 @@ def _check_bulk(bulk):
     return None if bulk is None else check_positive("bulk", bulk, allow_zero=True)
 
 
-@dataclass(frozen=True)
+#: above this many neurons the closed form streams the rates by default (n x N float32 rates at the
+#: default n = 8 N are 0.5 GiB at N = 4096, 8 GiB at N = 16384)
+STREAM_ABOVE = 4096
+PRECISIONS = ("float64", "float32")
+
+
+@dataclass(frozen=True, repr=False)
 class ClosedForm:
     """The closed form for low-rank connectivity: ridge regression of the drift on the network's
     rates in float64, and the diffusion matched in closed form (METHOD.md section 3).
 
     ridge : penalty relative to features of unit scale; it keeps the readout weights moderate, so
     the manifold has no spurious attractors close to it.
+    streaming : None, True or False
+        Compute the rates per block of training points inside the Gram accumulation instead of
+        storing all n x N of them (None: when N > ``STREAM_ABOVE`` = 4096 and there is no private
+        noise). For N <= 4096 the default stays the stored path, bit for bit.
+    precision : {"float64", "float32"}
+        The streamed Gram's block products: float64, or float32 blocks summed in float64 with
+        ``refine`` float64 refinement steps against the exact residual (README, "Performance and
+        scale", has the comparison). Unused when the rates are stored.
+    refine : int, optional
+        Refinement steps of the streamed solve (default 0 for float64, 2 for float32).
+    device : None, True or False
+        Accumulate the streamed Gram matrix (float64) and factor it on JAX's default device
+        (None: when that is an accelerator, not the CPU).
+
+    >>> ClosedForm(ridge=1e-6, streaming=True)
+    ClosedForm(ridge=1e-06, streaming=True)
     """
 
     ridge: float = 1e-9
+    streaming: Optional[bool] = None
+    precision: str = "float64"
+    refine: Optional[int] = None
+    device: Optional[bool] = None
 
     def __post_init__(self):
         object.__setattr__(self, "ridge", check_positive("ridge", self.ridge, allow_zero=True))
+        if self.streaming is not None and not isinstance(self.streaming, (bool, np.bool_)):
+            raise ValueError(f"`streaming` must be None, True or False, got {self.streaming!r}")
+        if self.device is not None and not isinstance(self.device, (bool, np.bool_)):
+            raise ValueError(f"`device` must be None, True or False, got {self.device!r}")
+        check_choice("precision", self.precision, PRECISIONS)
+        if self.refine is not None:
+            object.__setattr__(self, "refine", check_int("refine", self.refine, minimum=0))
+
+    def streams(self, n_neurons: int, private_noise: float) -> bool:
+        """Whether a fit of ``n_neurons`` neurons streams the rates."""
+        if self.streaming is None:
+            return n_neurons > STREAM_ABOVE and not private_noise > 0
+        return bool(self.streaming)
+
+    def on_device(self, backend: str) -> bool:
+        """Whether a streamed fit accumulates its Gram matrix on the device (JAX ``backend``)."""
+        return backend != "cpu" if self.device is None else bool(self.device)
+
+    @property
+    def refine_steps(self) -> int:
+        return (2 if self.precision == "float32" else 0) if self.refine is None else self.refine
+
+    def __repr__(self) -> str:  # the settings that differ from the defaults (reports store it)
+        extra = "".join(f", {name}={getattr(self, name)!r}" for name, default in
+                        (("streaming", None), ("precision", "float64"), ("refine", None), ("device", None)) if getattr(self, name) != default)
+        return f"ClosedForm(ridge={self.ridge!r}{extra})"
 
 
 @dataclass(frozen=True)
