@@ -197,7 +197,7 @@ def combine_points(results, axes: dict, executor: str) -> xr.Dataset:
     if ok:
         first = ok[0]
         for name, var in first.data_vars.items():
-            dtype = var.dtype if not failed.any() or var.dtype.kind in "fc" else np.float64
+            dtype = var.dtype if not failed.any() or var.dtype.kind in "fc" else np.dtype(np.float64)
             arr = np.full(shape + var.shape, np.nan if dtype.kind in "fc" else 0, dtype=dtype)
             for flat, r in enumerate(results):
                 if r[0] == "ok":

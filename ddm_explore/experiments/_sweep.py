@@ -66,7 +66,10 @@ def sweep(fn, grid: dict, *, devices=None, batch_size: int | None = None) -> xr.
     per_call = -(-per_call // n_dev) * n_dev
     mesh = Mesh(np.array(devices), ("grid",))
     sharding = NamedSharding(mesh, PartitionSpec("grid"))
-    run = jax.jit(jax.vmap(lambda point: fn(**point)), out_shardings=sharding)
+    # shard_map: each device runs vmap(fn) on its own share, with no cross-device partitioning of
+    # the computation (a LAPACK call inside fn, e.g. a traceable fit's QR, is never split or gathered)
+    run = jax.jit(jax.shard_map(jax.vmap(lambda point: fn(**point)), mesh=mesh, in_specs=PartitionSpec("grid"),
+                                out_specs=PartitionSpec("grid")))
 
     # one BLAS thread: LAPACK calls on CPU (a traceable fit's QR) spin-wait on a busy machine otherwise
     outs = one_blas_thread(lambda: [_call(run, flat, start, per_call, sharding) for start in range(0, n, per_call)])()

@@ -171,13 +171,33 @@ def traced_target(target, *, theta=None, diffusion=None):
 
 
 def embedding_draw(key, n_neurons: int, dim: int, offset_scale: float):
-    """``make_embedding`` in JAX: M (N, d) with ``M^T M = N I`` from the QR of a Gaussian draw (signs
-    fixed by R's diagonal), x0 uniform on [-offset_scale, offset_scale] projected off span(M)."""
+    """``make_embedding`` in JAX: M (N, d) with ``M^T M = N I`` from the orthonormalised columns of a
+    Gaussian draw (the Q of its QR with R's diagonal positive, the sign convention of
+    ``make_embedding``), x0 uniform on [-offset_scale, offset_scale] projected off span(M)."""
     k_m, k_x = jax.random.split(key)
-    Q, R = jnp.linalg.qr(jax.random.normal(k_m, (n_neurons, dim)))
-    M = jnp.sqrt(n_neurons) * Q * jnp.sign(jnp.diagonal(R))
+    M = jnp.sqrt(n_neurons) * orthonormal_columns(jax.random.normal(k_m, (n_neurons, dim)))
     x0 = jax.random.uniform(k_x, (n_neurons,), minval=-offset_scale, maxval=offset_scale)
     return M, x0 - M @ jnp.dot(M.T, x0, precision=HIGHEST) / n_neurons
+
+
+def orthonormal_columns(A):
+    """Gram–Schmidt run twice over the d columns of A (N, d): the Q of A's QR with a positive
+    diagonal of R, orthonormal to rounding ("twice is enough"). Pure JAX ops rather than LAPACK's
+    QR, whose batched call under ``vmap`` deadlocked two forced CPU devices of one process
+    (measured: every run of a two-device ``ddm.sweep`` over fits hung with it, none without).
+
+    >>> Q = orthonormal_columns(jnp.array([[3.0, 1.0], [4.0, 2.0], [0.0, 5.0]]))
+    >>> bool(jnp.allclose(Q.T @ Q, jnp.eye(2), atol=1e-6))
+    True
+    """
+    cols = []
+    for j in range(A.shape[1]):
+        v = A[:, j]
+        for _ in range(2):
+            for q in cols:
+                v = v - q * jnp.dot(q, v, precision=HIGHEST)
+        cols.append(v / jnp.linalg.norm(v))
+    return jnp.stack(cols, axis=1)
 
 
 def ridge_regression(Xp, Xu, Y, ridge):
