@@ -21,6 +21,9 @@ def sweep(fn, grid: dict, *, devices=None, batch_size: int | None = None) -> xr.
     call (``batch_size`` splits a large grid into several such calls). The result does not depend
     on the number of devices: each point's computation is the same; only where it runs changes.
 
+    Several CPU devices of one process (forced with ``--xla_force_host_platform_device_count``, for
+    tests) evaluate their shares one after another, with the same per-device batches.
+
     Multi-GPU: every local GPU is used by default. Multi-host: call
     ``jax.distributed.initialize()`` first on every host, run the same script on each; the mesh
     then spans ``jax.devices()`` (all hosts' devices) and every host receives the full result.
@@ -66,10 +69,9 @@ def sweep(fn, grid: dict, *, devices=None, batch_size: int | None = None) -> xr.
     per_call = -(-per_call // n_dev) * n_dev
     mesh = Mesh(np.array(devices), ("grid",))
     sharding = NamedSharding(mesh, PartitionSpec("grid"))
-    # shard_map: each device runs vmap(fn) on its own share, with no cross-device partitioning of
-    # the computation (a LAPACK call inside fn, e.g. a traceable fit's QR, is never split or gathered)
-    run = jax.jit(jax.shard_map(jax.vmap(lambda point: fn(**point)), mesh=mesh, in_specs=PartitionSpec("grid"),
-                                out_specs=PartitionSpec("grid")))
+    run = jax.jit(jax.vmap(lambda point: fn(**point)), out_shardings=sharding)
+    if n_dev > 1 and all(d.platform == "cpu" for d in devices):
+        run, sharding = _one_device_at_a_time(fn, devices), None
 
     # one BLAS thread: LAPACK calls on CPU (a traceable fit's QR) spin-wait on a busy machine otherwise
     outs = one_blas_thread(lambda: [_call(run, flat, start, per_call, sharding) for start in range(0, n, per_call)])()
@@ -104,12 +106,29 @@ def grid_axes(grid) -> dict:
     return axes
 
 
+def _one_device_at_a_time(fn, devices):
+    """Several CPU devices of one process (``--xla_force_host_platform_device_count``): each device
+    evaluates ``vmap(fn)`` on its share, as in the sharded call, but one device after another. Two
+    forced CPU devices running LAPACK calls at once (a traceable fit's QR and eigh) deadlocked
+    intermittently in the sharded call (XLA's CPU runtime; measured on 2 cores); the points and
+    each device's batch are those of the sharded call, so the results are the same."""
+    run = jax.jit(jax.vmap(lambda point: fn(**point)))
+
+    def call(chunk):
+        m = len(next(iter(chunk.values()))) // len(devices)
+        outs = [jax.block_until_ready(run({k: jax.device_put(v[i * m:(i + 1) * m], dev) for k, v in chunk.items()}))
+                for i, dev in enumerate(devices)]
+        return jax.tree_util.tree_map(lambda *a: np.concatenate([np.asarray(x) for x in a]), *outs)
+
+    return call
+
+
 def _call(run, flat, start, per_call, sharding):
     """One jitted call on the points [start, start + per_call), padded to per_call."""
     chunk = {k: v[start:start + per_call] for k, v in flat.items()}
     m = len(next(iter(chunk.values())))
     pad = per_call - m  # repeat the last point: padded results are dropped
     chunk = {k: np.concatenate([v, np.repeat(v[-1:], pad)]) for k, v in chunk.items()}
-    chunk = {k: jax.device_put(jnp.asarray(v), sharding) for k, v in chunk.items()}
+    chunk = {k: jnp.asarray(v) if sharding is None else jax.device_put(jnp.asarray(v), sharding) for k, v in chunk.items()}
     res = run(chunk)
     return jax.tree_util.tree_map(lambda a, m=m: np.asarray(a)[:m], res)
