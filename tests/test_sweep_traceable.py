@@ -104,8 +104,10 @@ def test_sweep_over_fits_on_two_devices_equals_one_device():
     assert out.returncode == 0, out.stderr[-2000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["n_devices"] == [2, 1]
-    # each point's computation is the same on either device count (measured: bitwise on CPU)
-    np.testing.assert_array_equal(res["many"], res["one"])
+    # each point's computation is the same on either device count, up to float32 rounding: XLA
+    # compiles the batched products for the per-device batch (3 points here, 6 on one device) and
+    # may sum in another order (measured: 1.6e-5 relative at most on eps_f; margin 6x)
+    np.testing.assert_allclose(res["many"], res["one"], rtol=1e-4)
     np.testing.assert_allclose(res["many"], res["ref"], rtol=1e-3)  # and they are the single fits
 
 

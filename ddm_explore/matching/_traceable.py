@@ -182,9 +182,9 @@ def embedding_draw(key, n_neurons: int, dim: int, offset_scale: float):
 
 def orthonormal_columns(A):
     """Gram–Schmidt run twice over the d columns of A (N, d): the Q of A's QR with a positive
-    diagonal of R, orthonormal to rounding ("twice is enough"). Pure JAX ops rather than LAPACK's
-    QR, whose batched call under ``vmap`` deadlocked two forced CPU devices of one process
-    (measured: every run of a two-device ``ddm.sweep`` over fits hung with it, none without).
+    diagonal of R, orthonormal to rounding ("twice is enough"): d^2 dot products in plain JAX ops
+    instead of one more LAPACK call per fit (on CPU those go through OpenBLAS; see ``ddm.sweep``
+    on several CPU devices).
 
     >>> Q = orthonormal_columns(jnp.array([[3.0, 1.0], [4.0, 2.0], [0.0, 5.0]]))
     >>> bool(jnp.allclose(Q.T @ Q, jnp.eye(2), atol=1e-6))
