@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 STAMP = VENV / ".ddm_explore-installed"
-EXTRAS = "test"
+EXTRAS = "test,cluster"  # the cluster extra: tests/test_sweep_cluster.py runs ddm.run_grid on a LocalCluster
 
 
 def _run(cmd, **kw):
@@ -33,7 +33,7 @@ def _run(cmd, **kw):
 
 
 def ensure_env() -> None:
-    """Create .venv and install the package with its test extras when missing or out of date."""
+    """Create .venv and install the package with its test and cluster extras when missing or out of date."""
     if sys.version_info < (3, 11):
         sys.exit(f"ddm_explore needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest() + EXTRAS

@@ -41,3 +41,5 @@ from .simulation import simulate as simulate
 __version__ = "0.1.0"
 from .experiments import sweep as sweep
 from .experiments import EmbeddingWarning as EmbeddingWarning
+from .experiments import run_grid as run_grid
+from .matching import fit_traceable as fit_traceable

@@ -25,3 +25,5 @@ from ._memory import transition_sweep as transition_sweep
 from ._report import embedding_report as embedding_report
 from ._sweep import sweep as sweep
 from ._symmetric import symmetric_vs_asymmetric as symmetric_vs_asymmetric
+from ._grid_run import SerialFallbackWarning as SerialFallbackWarning
+from ._grid_run import run_grid as run_grid

@@ -7,6 +7,8 @@ from ._loss import matching_loss as matching_loss
 from ._private_noise import PrivateNoise as PrivateNoise
 from ._samplers import Sampler as Sampler
 from ._samplers import box as box
+from ._traceable import fit_traceable as fit_traceable
+from ._traceable import traced_target as traced_target
 from ._samplers import gaussian as gaussian
 from ._samplers import occupation as occupation
 from ._solvers import ClosedForm as ClosedForm
