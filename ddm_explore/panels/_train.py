@@ -334,10 +334,7 @@ class TrainPanel(Panel):
             return
         has_net = "drift_network" in res
         if d == 1:
-            z = res.z0.values
-            t[0].x, t[0].y = z, res.drift_target.values[:, 0]
-            t[1].x, t[1].y = (z, res.drift_network.values[:, 0]) if has_net else ([], [])
-            t[2].x, t[2].y = (z, res.error.values) if has_net else ([], [])
+            _fill_drift_curves(t, res, has_net)
         else:
             t[0].x, t[0].y = arrows(res.drift_target)
             if has_net:
@@ -436,10 +433,7 @@ def _fill_data(fig, res, d: int):
         return
     has_net = "drift_network" in res
     if d == 1:
-        z = res.z0.values
-        t[0].x, t[0].y = z, res.drift_target.values[:, 0]
-        t[1].x, t[1].y = (z, res.drift_network.values[:, 0]) if has_net else ([], [])
-        t[2].x, t[2].y = (z, res.error.values) if has_net else ([], [])
+        _fill_drift_curves(t, res, has_net)
         time = res.time.values
         t[3].x, t[3].y = gapped(np.broadcast_to(time, zd.shape[:2]), zd[..., 0])
         t[4].x, t[4].y = gapped(np.broadcast_to(time, zn.shape[:2]), zn[..., 0]) if len(zn) else ([], [])
@@ -452,3 +446,11 @@ def _fill_data(fig, res, d: int):
             t[2].z = np.zeros((0, 0))
         t[3].x, t[3].y = gapped(zd[..., 0], zd[..., 1])
         t[4].x, t[4].y = gapped(zn[..., 0], zn[..., 1]) if len(zn) else ([], [])
+
+
+def _fill_drift_curves(t, res, has_net: bool):
+    """A 1-D target's traces 0-2: the target's drift, the network's, and their error, on the grid."""
+    z = res.z0.values
+    t[0].x, t[0].y = z, res.drift_target.values[:, 0]
+    t[1].x, t[1].y = (z, res.drift_network.values[:, 0]) if has_net else ([], [])
+    t[2].x, t[2].y = (z, res.error.values) if has_net else ([], [])
