@@ -141,8 +141,9 @@ def box_vs_occupation(log, dims, key):
             log(f"| {d} | {name} | {eps[0]:.2g} | {eps[1]:.2g} |")
 
 
-def table(log, dims, neurons, key):
-    """Section 2: eps_f, wall time and peak memory against N and d, per embedding option."""
+def table(log, dims, neurons, key, embeddings=None):
+    """Section 2: eps_f, wall time and peak memory against N and d, per embedding option
+    (``embeddings``: {d: [option names]} to run only those, e.g. the best one per d at N = 16384)."""
     log("\n## 2. Held-out eps_f (fit wall s, peak MiB) against N\n")
     log("| d | target | embedding | " + " | ".join(f"N = {N}" for N in neurons) + " |")
     log("|---|---|---|" + "---|" * len(neurons))
@@ -150,7 +151,7 @@ def table(log, dims, neurons, key):
         sde, sampler, desc = target(d)
         for name, make in OPTIONS.items():
             emb = make(d)
-            if emb is None:
+            if emb is None or (embeddings is not None and name not in embeddings.get(d, ())):
                 continue
             cells = []
             for N in neurons:
@@ -225,8 +226,19 @@ def main():
     p.add_argument("--claim-neurons", type=int, default=2048, help="N of the Lorenz-96 embedding claims")
     p.add_argument("--sections", default="scan,box,table,claims", help="which of scan, box, table, claims to run")
     p.add_argument("--gpu", action="store_true", help="only one d = 10 fit at N = 4096 and its timing (< 60 s on a GPU)")
+    p.add_argument("--embeddings", default=None,
+                   help="table rows to run, as d:name pairs separated by ';' (names: " + ", ".join(OPTIONS)
+                        + "), e.g. '10:cyclic k=3, gain 0.2;2:default'; default all")
     p.add_argument("--out", default=None, help="also append every result line to this file")
     args = p.parse_args()
+    embeddings = None
+    if args.embeddings:
+        embeddings = {}
+        for item in args.embeddings.split(";"):
+            d, sep, name = item.partition(":")
+            if not sep or name.strip() not in OPTIONS or not d.strip().isdigit():
+                p.error(f"--embeddings: {item!r} is not d:name with name one of {', '.join(OPTIONS)}")
+            embeddings.setdefault(int(d), []).append(name.strip())
     log, key = Log(args.out), jax.random.key(0)
     t0 = time.perf_counter()
     if args.gpu:
@@ -241,7 +253,7 @@ def main():
     if "box" in sections:
         box_vs_occupation(log, dims, key)
     if "table" in sections:
-        table(log, dims, neurons, key)
+        table(log, dims, neurons, key, embeddings)
     if "claims" in sections:
         claims(log, [d for d in dims if d in (10, 20)], args.claim_neurons, key)
     log(f"\ntotal {(time.perf_counter() - t0) / 60:.1f} minutes wall, load average {os.getloadavg()[0]:.1f} at the end")

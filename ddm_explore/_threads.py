@@ -75,50 +75,64 @@ def gram_of_rows(n_rows: int, rows) -> np.ndarray:
     return out
 
 
+#: columns per chunk of the streamed Gram matrix: each chunk's product goes straight into the one
+#: accumulator (its temporary is width x GRAM_CHUNK, 64 MiB at width 16384)
+GRAM_CHUNK = 512
+
+
+def _chunk_plan(width: int, tasks: int, chunk: int):
+    """The column chunks [a, b) of the upper triangle, dealt to ``tasks`` workers by their cost
+    (rows 0..b of the chunk's columns: b (b - a)), largest first, each to the least loaded worker."""
+    plan, load = [[] for _ in range(tasks)], [0] * tasks
+    for a in sorted(range(0, width, chunk), key=lambda a: -min(a + chunk, width)):
+        b = min(a + chunk, width)
+        i = load.index(min(load))
+        plan[i].append((a, b))
+        load[i] += b * (b - a)
+    return plan
+
+
 def streamed_gram(n_rows: int, rows, width: int, *, block_rows: int, float32: bool = False) -> np.ndarray:
     """``X^T X`` (width, width) float64 for a tall X that is never held whole: ``rows(a, b)`` returns
     rows a..b (float64, or float32 with ``float32``), built block by block of ``block_rows`` rows.
 
-    The blocks go to ``GRAM_BLOCKS`` tasks by a fixed assignment (task i takes blocks i,
-    i + GRAM_BLOCKS, ...), each accumulating its own triangle in place with BLAS ``syrk``
-    (no width x width temporary in float64), so the result is the same on every machine. With
-    ``float32`` each block's product is formed in float32 (twice the speed of float64 on AVX2) and
-    added to the float64 accumulator: the float32 rounding then stays within one block.
+    One float64 accumulator and nothing else of its size: its upper triangle is cut into column
+    chunks of ``GRAM_CHUNK`` that ``GRAM_BLOCKS`` workers share out (one BLAS thread each); for
+    every block of rows each worker adds its chunks' products ``X[:, :b]^T X[:, a:b]`` in place.
+    Every entry is the sum of the blocks' products in block order, so the result does not depend
+    on the number of workers or cores. With ``float32`` each block's product is formed in float32
+    (twice the speed of float64 on AVX2) and added to the float64 accumulator: the float32
+    rounding then stays within one block.
 
     >>> X = np.arange(30.0).reshape(10, 3)
     >>> bool(np.allclose(streamed_gram(10, lambda a, b: X[a:b], 3, block_rows=4), X.T @ X))
     True
     """
-    starts = list(range(0, n_rows, block_rows))
+    G = np.zeros((width, width), order="F")
+    plan = [p for p in _chunk_plan(width, GRAM_BLOCKS, GRAM_CHUNK) if p]
+    dtype = np.float32 if float32 else np.float64
 
-    def task(i):
-        acc = np.zeros((width, width), order="F")  # C = A A^T with A = block^T: syrk wants Fortran order
-        tmp = np.zeros((width, width), np.float32, order="F") if float32 else None
-        for a in starts[i::GRAM_BLOCKS]:
-            block = rows(a, min(a + block_rows, n_rows))
-            if float32:
-                tmp = scipy.linalg.blas.ssyrk(1.0, np.asarray(block, np.float32).T, beta=0.0, c=tmp, trans=0,
-                                              lower=0, overwrite_c=1)
-                acc += tmp  # only the upper triangle is meaningful in both
-            else:
-                acc = scipy.linalg.blas.dsyrk(1.0, np.asarray(block, np.float64).T, beta=1.0, c=acc, trans=0,
-                                              lower=0, overwrite_c=1)
-        return acc
+    def task(chunks, B):
+        for a, b in chunks:
+            G[:b, a:b] += B[:, :b].T @ B[:, a:b]
 
-    parts = list(_pool().map(task, range(GRAM_BLOCKS)))
-    out = parts.pop(0)
-    while parts:
-        out += parts.pop(0)
-    return symmetrise_upper(out)
+    for a in range(0, n_rows, block_rows):
+        B = np.ascontiguousarray(rows(a, min(a + block_rows, n_rows)), dtype)
+        for _ in _pool().map(task, plan, [B] * len(plan)):
+            pass
+        del B
+    return symmetrise_upper(G)
 
 
-def symmetrise_upper(G: np.ndarray, block: int = 2048) -> np.ndarray:
-    """G (p, p) with its strict lower triangle overwritten by the upper one, in place, a band at a
-    time (no p x p temporary); returns G as a C-ordered view when G is Fortran-ordered."""
+def symmetrise_upper(G: np.ndarray, block: int = 512, *, source: str = "upper") -> np.ndarray:
+    """G (p, p) with its strict lower triangle overwritten by the upper one (``source="lower"``: the
+    upper by the lower), in place, a band at a time (no p x p temporary); returns G as a
+    C-ordered view when G is Fortran-ordered."""
     p = G.shape[0]
+    M = G if source == "upper" else G.T  # the transpose's upper triangle is G's lower one
     for a in range(0, p, block):
         b = min(a + block, p)
-        G[a:b, :a] = G[:a, a:b].T
-        tri = G[a:b, a:b]
+        M[a:b, :a] = M[:a, a:b].T
+        tri = M[a:b, a:b]
         tri[np.tril_indices(b - a, -1)] = tri.T[np.tril_indices(b - a, -1)]
     return G.T if G.flags.f_contiguous and not G.flags.c_contiguous else G

@@ -47,6 +47,57 @@ def test_streamed_gram_equals_the_plain_gram(n, block):
     np.testing.assert_allclose(G32, ref, atol=1e-5 * np.abs(ref).max())
 
 
+def test_streamed_gram_is_the_same_sum_for_any_number_of_workers(monkeypatch):
+    import ddm_explore._threads as threads
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((900, 1100))
+    monkeypatch.setattr(threads, "GRAM_CHUNK", 128)  # 9 chunks: the workers' shares differ
+    results = []
+    for workers in (1, 2, 3):
+        monkeypatch.setattr(threads, "GRAM_BLOCKS", workers)
+        plan = threads._chunk_plan(1100, workers, 128)
+        assert sorted(c for share in plan for c in share) == [(a, min(a + 128, 1100)) for a in range(0, 1100, 128)]
+        results.append(streamed_gram(900, lambda a, b: X[a:b], 1100, block_rows=200))
+    # every entry is the blocks' products summed in block order, whoever computed its chunk
+    assert np.array_equal(results[0], results[1]) and np.array_equal(results[1], results[2])
+
+
+def test_streamed_solve_keeps_one_gram_matrix():
+    """The streamed Gram is one float64 accumulator plus chunk temporaries, and the solve factors
+    it in place and restores it: numpy's peak allocation (tracemalloc) stays near one G."""
+    import tracemalloc
+
+    data = _data(1500, 3000, store=False)
+    tracemalloc.start()
+    try:
+        G = cf.design_gram(data)
+        gram_peak = tracemalloc.get_traced_memory()[1]
+        before = G.copy()
+        tracemalloc.reset_peak()
+        held = tracemalloc.get_traced_memory()[0]
+        beta, mse = cf.refined_ridge(G, data, 1e-9)
+        solve_extra = tracemalloc.get_traced_memory()[1] - held
+    finally:
+        tracemalloc.stop()
+    # the accumulator (1503^2 float64, 18 MiB) and two chunk products of 1503 x 512 (6 MiB each)
+    # plus a block of rows (2048 x 1503 float64, 25 MiB): the earlier per-worker accumulators alone were 2 G
+    assert gram_peak < 2.0 * G.nbytes + 2048 * 1503 * 8, gram_peak / G.nbytes
+    # a copy of G's design block would be ~1 G; what the solve allocates is vectors and the fixed-size
+    # index temporaries of restoring G band by band (512 rows: ~3 MiB whatever N)
+    assert solve_extra < 0.1 * G.nbytes + 4 * 2**20, solve_extra / G.nbytes
+    assert np.array_equal(G, before)  # factored in place, then restored from its untouched lower triangle
+    # the solution itself against the copy's Cholesky solve
+    p = data.n_neurons + 1
+    A = before[:p, :p] / data.n + np.diag(np.r_[np.full(data.n_neurons, 1e-9), 0.0])
+    ref = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A), before[:p, p:] / data.n)
+    X = np.concatenate([data.rate_rows(0, data.n).astype(np.float64), np.ones((data.n, 1))], 1)
+    assert np.sqrt(np.mean((X @ (beta - ref)) ** 2) / np.mean((X @ ref) ** 2)) < 1e-6
+    Y = data.F + data.z
+    direct = float(np.mean(np.sum((X @ beta - Y) ** 2, 1)))
+    assert abs(mse - direct) < 1e-6 * float(np.mean(np.sum(Y**2, 1))), (mse, direct)
+
+
 def test_design_gram_streamed_equals_stored():
     stored, streamed = _data(300, 5000, store=True), _data(300, 5000, store=False)
     assert streamed.rates is None and streamed.n_neurons == 300

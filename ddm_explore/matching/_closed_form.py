@@ -26,7 +26,7 @@ try:  # JAX before enable_x64 moved to the top level
 except ImportError:
     _experimental_x64 = None
 
-from .._threads import gram, gram_of_rows, streamed_gram
+from .._threads import gram, gram_of_rows, streamed_gram, symmetrise_upper
 
 #: points per block of the streamed Gram matrix and of the streamed passes over the points
 BLOCK_ROWS = 2048
@@ -158,26 +158,66 @@ def _streamed_mse(data, beta) -> float:
     return total / data.n
 
 
-def _factor_shifted(G, n, p, diag):
-    """Cholesky factor of ``G[:p, :p] / n + diag(diag)``, shifted up by ``tau`` times the mean
-    diagonal when it is not positive definite in float64 (a float32-accumulated G: its rounding,
-    ~1e-7 of the diagonal, exceeds a ridge of 1e-9); returns (factor, tau)."""
+def _upper_handle(G):
+    """G's memory as a Fortran-ordered array (G symmetric: the same matrix), for LAPACK in place."""
+    return G if G.flags.f_contiguous else G.T
+
+
+def _factor_in_place(G, p, diag):
+    """Upper Cholesky factor R of the whole augmented Gram ``[X Y]^T [X Y] + diag(n diag, c)``,
+    computed in G's own upper triangle (no copy of G): its leading block R11 is the factor of the
+    normal equations' matrix and ``R12 = R11^-T X^T Y`` carries the solution. The trailing block
+    gets ``c`` = its trace added so that it factors whatever the residual's size. Where the leading
+    block is not positive definite in float64 (a float32-accumulated G: its rounding, ~1e-7 of the
+    diagonal, exceeds a ridge of 1e-9), G's upper triangle is restored from the lower one (which
+    LAPACK leaves alone) and shifted up by ``tau`` times the mean diagonal. Returns (the
+    Fortran-ordered factor, the saved diagonal of G, the diagonal added to the leading block)."""
+    H = _upper_handle(G)
+    width = H.shape[0]
+    saved = H.diagonal().copy()
+    trailing = max(float(np.sum(saved[p:])), 1.0)
     for tau in (0.0, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4):
-        A = G[:p, :p] / n
-        A[np.arange(p), np.arange(p)] += diag + tau * np.trace(A) / p
-        try:  # A is symmetric: its transpose is the Fortran-ordered matrix LAPACK factors in place
-            return scipy.linalg.cho_factor(A.T, overwrite_a=True, check_finite=False), tau
-        except np.linalg.LinAlgError:
-            del A
+        added = diag + tau * np.sum(saved[:p]) / p
+        idx = np.arange(width)
+        H[idx, idx] = saved + np.r_[added, np.full(width - p, trailing)]
+        _, info = scipy.linalg.lapack.dpotrf(H, lower=0, clean=0, overwrite_a=1)
+        if info == 0:
+            return H, saved, added
+        symmetrise_upper(H, source="lower")
+        if info > p:  # only the trailing block failed (it cannot, with its shift): no retry helps
+            break
+    H[np.arange(width), np.arange(width)] = saved
     raise np.linalg.LinAlgError("the design's Gram matrix is not positive definite even with a shift of 1e-4")
 
 
+def _restore(H, saved):
+    """G again from its factored form: the upper triangle from the lower one, the saved diagonal."""
+    symmetrise_upper(H, source="lower")
+    H[np.arange(H.shape[0]), np.arange(H.shape[0])] = saved
+
+
+def _factor_solve(H, p, r):
+    """``R11^-1 R11^-T r`` with R11 the leading (p, p) block of the factor H: two triangular solves
+    with the whole factor and zero-padded right-hand sides (the trailing rows of the solutions are
+    zero), so no copy of the block is made."""
+    pad = np.zeros((H.shape[0], r.shape[1]), order="F")
+    pad[:p] = r
+    y, info = scipy.linalg.lapack.dtrtrs(H, pad, lower=0, trans=1)
+    pad = np.zeros_like(pad)
+    pad[:p] = y[:p]
+    x, info2 = scipy.linalg.lapack.dtrtrs(H, pad, lower=0, trans=0)
+    if info or info2:
+        raise np.linalg.LinAlgError("the design's Cholesky factor is singular")
+    return x[:p]
+
+
 def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool = False):
-    """The drift's ridge solution from the streamed Gram matrix G without copies of G beyond the one
-    Cholesky factor. With ``refine`` > 0, that solve is the preconditioner of ``refine`` conjugate
-    gradient steps on the exact float64 normal equations (each a streamed pass over the points):
-    the steps that take a float32-accumulated G to the float64 solution. Returns (beta, mean
-    squared residual)."""
+    """The drift's ridge solution from the streamed Gram matrix G with no copy of G: the augmented
+    Gram is factored in G's own memory (:func:`_factor_in_place`) and G is restored from its lower
+    triangle afterwards. With ``refine`` > 0, that solve is the preconditioner of ``refine``
+    conjugate gradient steps on the exact float64 normal equations (each a streamed pass over the
+    points): the steps that take a float32-accumulated G to the float64 solution. Returns (beta,
+    mean squared residual)."""
     n, N, k = data.n, data.n_neurons, data.input_dim
     p = N + k + 1
     diag = np.zeros(p)
@@ -188,31 +228,34 @@ def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool
         beta = device_cholesky_solve(A, G[:p, p:] / n)
         del A
         if np.all(np.isfinite(beta)):
-            refine = 0
-            factor = None
-        else:
-            factor, _ = _factor_shifted(G, n, p, diag)
-            beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
-    else:
-        factor, _ = _factor_shifted(G, n, p, diag)
-        beta = scipy.linalg.cho_solve(factor, G[:p, p:] / n, check_finite=False)
-    if not refine:
-        mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * G[:p, p:]) / n + np.sum(beta * (G[:p, :p] @ beta)) / n
-        return beta, max(float(mse), 0.0)
-    rhs, AV = _streamed_products(data, beta)
-    r = rhs - AV - diag[:, None] * beta  # the exact residual of the normal equations
-    z = scipy.linalg.cho_solve(factor, r, check_finite=False)
-    direction, rz = z.copy(), np.sum(r * z, 0)
-    for _ in range(refine):  # preconditioned CG, one column of beta per latent coordinate
-        q = _streamed_products(data, direction)[1] + diag[:, None] * direction
-        alpha = rz / np.where(np.sum(direction * q, 0) > 0, np.sum(direction * q, 0), np.inf)
-        beta = beta + alpha * direction
-        r = r - alpha * q
-        z = scipy.linalg.cho_solve(factor, r, check_finite=False)
-        rz_new = np.sum(r * z, 0)
-        direction = z + np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0) * direction
-        rz = rz_new
-    return beta, _streamed_mse(data, beta)
+            mse = np.trace(G[p:, p:]) / n - 2.0 * np.sum(beta * G[:p, p:]) / n + np.sum(beta * (G[:p, :p] @ beta)) / n
+            return beta, max(float(mse), 0.0)
+    H, saved, added = _factor_in_place(G, p, n * diag)
+    try:
+        R12 = H[:p, p:].copy()  # R11^-T X^T Y
+        pad = np.zeros((H.shape[0], R12.shape[1]), order="F")
+        pad[:p] = R12
+        beta = scipy.linalg.lapack.dtrtrs(H, pad, lower=0)[0][:p]  # R11^-1 R12 (the padded rows solve to 0)
+        if not refine:
+            # ||X beta - Y||^2 = Y^T Y - R12^T R12 - beta^T diag beta (the penalised residual, from the factor)
+            mse = (float(np.sum(saved[p:])) - float(np.sum(R12 * R12)) - float(np.sum(added[:, None] * beta * beta))) / n
+            return beta, max(mse, 0.0)
+        rhs, AV = _streamed_products(data, beta)
+        r = rhs - AV - diag[:, None] * beta  # the exact residual of the normal equations
+        z = n * _factor_solve(H, p, r)
+        direction, rz = z.copy(), np.sum(r * z, 0)
+        for _ in range(refine):  # preconditioned CG, one column of beta per latent coordinate
+            q = _streamed_products(data, direction)[1] + diag[:, None] * direction
+            alpha = rz / np.where(np.sum(direction * q, 0) > 0, np.sum(direction * q, 0), np.inf)
+            beta = beta + alpha * direction
+            r = r - alpha * q
+            z = n * _factor_solve(H, p, r)
+            rz_new = np.sum(r * z, 0)
+            direction = z + np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0) * direction
+            rz = rz_new
+        return beta, _streamed_mse(data, beta)
+    finally:
+        _restore(H, saved)
 
 
 def closed_form(data, G, *, ridge: float, noise: str, refine: int = 0, device: bool = False) -> dict:
