@@ -53,7 +53,7 @@ from traitlets.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ddm_explore.cli import build_parser, classroom_command  # noqa: E402
+from ddm_explore.cli import build_parser, classroom_command, classroom_kernels  # noqa: E402
 
 #: the server's settings, as `ddm-explore classroom` serves them
 SERVER = runpy.run_path(str(ROOT / "classroom" / "voila.py"), init_globals=dict(c=Config()))
@@ -117,15 +117,8 @@ def stop_server(proc):
 
 
 def kernels(proc):
-    """The server's live ipykernel processes (a zombie, dead but not yet reaped, is not alive)."""
-    out = []
-    for c in psutil.Process(proc.pid).children(recursive=True):
-        try:
-            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
-                out.append(c)
-        except psutil.Error:  # gone meanwhile
-            pass
-    return out
+    """The server's live ipykernel processes."""
+    return classroom_kernels(proc.pid)
 
 
 def memory(proc) -> int:

@@ -17,7 +17,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
 #: row blocks of the Gram matrix (fixed, so the sum's order and result never depend on the machine)

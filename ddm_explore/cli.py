@@ -67,6 +67,22 @@ def classroom_command(args) -> tuple[list, dict]:
     return cmd, env
 
 
+def classroom_kernels(pid: int) -> list:
+    """The live ipykernel processes of the classroom server with process id ``pid`` (Voila lists
+    none over HTTP; a zombie, dead but not yet reaped, is not alive). Uses psutil (the ``test``
+    extra): the browser tests and ``benchmarks/classroom_load.py`` count kernels with it."""
+    import psutil
+
+    out = []
+    for c in psutil.Process(pid).children(recursive=True):
+        try:
+            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
+                out.append(c)
+        except psutil.Error:  # gone meanwhile
+            pass
+    return out
+
+
 def classroom(args) -> int:
     """Serve notebooks/panels.ipynb as a Voila app to a class: a token, kernels shut down when a
     page is left (at the latest 60 s after its connection closed) and culled when idle

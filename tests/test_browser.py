@@ -32,12 +32,11 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import psutil
 import pytest
 from traitlets.config import Config
 
 import ddm_explore as ddm
-from ddm_explore.cli import build_parser, classroom_command
+from ddm_explore.cli import build_parser, classroom_command, classroom_kernels
 from ddm_explore.panels import SYSTEMS
 from ddm_explore.panels import _trajectories as trajectories_module
 from ddm_explore.panels._plots import arrows
@@ -153,19 +152,6 @@ def app(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
-
-
-def _kernels(proc):
-    """The kernels the server runs (Voila lists none over HTTP): its live ipykernel child
-    processes (a zombie, dead but not yet reaped, is not alive)."""
-    out = []
-    for c in psutil.Process(proc.pid).children(recursive=True):
-        try:
-            if c.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in c.cmdline()):
-                out.append(c)
-        except psutil.Error:  # gone meanwhile
-            pass
-    return out
 
 
 def _check_visible(page, where):
@@ -341,11 +327,11 @@ def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
             # by the page's request, well before the server's fallback (PAGE_LEFT_S) would
             for _ in range(3):
                 _open(page, url)
-            alive = _wait_for(lambda: len(_kernels(server)), lambda n: n <= 1, "at most one kernel after three reloads",
+            alive = _wait_for(lambda: len(classroom_kernels(server.pid)), lambda n: n <= 1, "at most one kernel after three reloads",
                               timeout=LEAVE_S)
             assert alive == 1
             page.close(run_before_unload=True)  # a student closes the tab
-            _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "no kernel once the last page is closed",
+            _wait_for(lambda: len(classroom_kernels(server.pid)), lambda n: n == 0, "no kernel once the last page is closed",
                       timeout=LEAVE_S)
             assert not external, f"requests that left 127.0.0.1: {external[:5]}"
 
@@ -358,8 +344,8 @@ def test_voila_app_follows_a_slider_and_retrain(app, tmp_path):
             page.close(run_before_unload=True)
             left = time.monotonic()
             time.sleep(LEAVE_S)
-            assert len(_kernels(server)) == 1, "the refused request shut the kernel down: the check proves nothing"
-            _wait_for(lambda: len(_kernels(server)), lambda n: n == 0, "the server shutting down a left page's kernel",
+            assert len(classroom_kernels(server.pid)) == 1, "the refused request shut the kernel down: the check proves nothing"
+            _wait_for(lambda: len(classroom_kernels(server.pid)), lambda n: n == 0, "the server shutting down a left page's kernel",
                       timeout=SERVER["PAGE_LEFT_S"] + SERVER["CULL_INTERVAL_S"] + 20 - (time.monotonic() - left))
         finally:
             ctx.close()

@@ -10,7 +10,7 @@ import pytest
 import scipy.linalg
 
 import ddm_explore as ddm
-from ddm_explore._threads import gram, streamed_gram
+from ddm_explore._threads import streamed_gram
 from ddm_explore.matching import _closed_form as cf
 from ddm_explore.matching._data import draw_inputs, training_data
 from ddm_explore.matching._fit import _template

@@ -107,7 +107,7 @@ def device_design_gram(data) -> np.ndarray:
     accelerator) in float64: each block of ``DEVICE_BLOCK_ROWS`` points has its float32 rates made
     there and exactly widened to float64, so the result is the float64 Gram of the host path up
     to the order of summation. Returned to the host."""
-    n, k = data.n, data.input_dim
+    n = data.n
     extra = np.concatenate([data.U, np.ones((n, 1)), data.F + data.z], axis=1)
     width = data.n_neurons + extra.shape[1]
     with _float64_on_device():
