@@ -72,3 +72,25 @@ def test_one_dimensional_grid_and_a_region(vdp_and_net):
     assert ds.z0.identical(ddm.analysis.irreversibility(sde, "grid", n_grid=5, region=([-2.0], [2.0])).z0)
     with pytest.raises(ValueError, match="n_grid"):
         ddm.analysis.drift_field(sde, 2)
+
+
+def test_error_map_of_a_network_without_inputs_against_a_target_with_them(vdp_and_net):
+    """A network learnt without inputs (a recording at one cue) is compared with the target's drift
+    at the given u; a network with another number of inputs is refused."""
+    _, net = vdp_and_net  # 2-D, no inputs
+    ring = ddm.systems.ring_wells(K=4, c=0.4)  # 2-D, one cue input
+    assert net.input_dim == 0 and ring.input_dim > 0
+    u = np.full(ring.input_dim, 0.5, np.float32)
+    ds = ddm.analysis.drift_error_field(net, ring, N_GRID, u=u)
+    a = _centres(*(float(np.asarray(b).ravel()[0]) for b in ring.region), N_GRID)
+    Z = np.stack(np.meshgrid(a, a, indexing="ij"), -1).reshape(-1, 2).astype(np.float32)
+    # the reference: each system's own drift at each point, one call per point
+    f = np.stack([np.asarray(ring.latent_drift(z, u)) for z in Z])
+    fn = np.stack([np.asarray(net.latent_drift(z, np.zeros(0, np.float32))) for z in Z])
+    np.testing.assert_allclose(ds.drift_target.values.reshape(-1, 2), f, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ds.drift_network.values.reshape(-1, 2), fn, rtol=1e-4, atol=1e-3)
+    err = np.linalg.norm(fn - f, axis=-1) / np.sqrt(np.mean(np.sum(f**2, -1)))
+    np.testing.assert_allclose(ds.error.values.ravel(), err, rtol=1e-3, atol=1e-4)
+    ring_net, _ = ddm.fit(ring, 32, key=jax.random.key(1), progress=False)
+    with pytest.raises(ValueError, match=f"`net` takes {ring.input_dim} inputs but `target` takes 0"):
+        ddm.analysis.drift_error_field(ring_net, ddm.systems.van_der_pol(), N_GRID)

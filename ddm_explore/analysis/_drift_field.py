@@ -92,6 +92,9 @@ def drift_error_field(net, target, n_grid: int = 21, *, region=None, u=None) -> 
     region : (low, high), optional
         Default: the target's region.
     u : (k,) array, optional
+        The target's input (default: zero). A network without inputs (e.g. one learnt from a
+        recording made at one input) is compared at its own drift, with the target's at ``u``;
+        a network whose inputs differ in number from the target's in any other way is refused.
 
     Returns
     -------
@@ -112,10 +115,13 @@ def drift_error_field(net, target, n_grid: int = 21, *, region=None, u=None) -> 
     check_sde("target", target)
     if net.dim != target.dim:
         raise ValueError(f"`net` has latent dimension {net.dim} but `target` has {target.dim}")
+    if net.input_dim not in (0, target.input_dim):
+        raise ValueError(f"`net` takes {net.input_dim} inputs but `target` takes {target.input_dim}: "
+                         f"a network is compared with its own target (or, without inputs, at the target's `u`)")
     axes, Z, box = _grid(target, n_grid, region)
     u = check_input(target, u)
     f = _drift_at(target, Z, u)
-    fn = _drift_at(net, Z, u)
+    fn = _drift_at(net, Z, u if net.input_dim else check_input(net, None))
     scale = float(np.sqrt(np.mean(np.sum(f**2, -1)))) or 1.0
     err = np.sqrt(np.sum((fn - f) ** 2, -1)) / scale
     ds = _dataset(axes, f, "drift_target", dict(long_name="target drift", units="latent units / tau"), target, box, n_grid, u)

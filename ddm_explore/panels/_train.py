@@ -353,18 +353,8 @@ def _offered():
 def _error_field(net, target):
     """``drift_error_field`` of the network against the target; a network learnt from a recording
     without inputs (e.g. of the ring of wells, whose drift takes a cue u) is compared with the
-    target's drift at u = 0, the input the recording had, by the same formula."""
-    if net.input_dim == target.input_dim:
-        return _analysis.drift_error_field(net, target, N_GRID)
-    res = _analysis.drift_field(target, N_GRID).rename(drift="drift_target")
-    region = tuple(np.asarray(b, np.float64) for b in target.region)
-    fn = _analysis.drift_field(net, N_GRID, region=region).drift
-    f = res.drift_target.values
-    scale = float(np.sqrt(np.mean(np.sum(f**2, -1)))) or 1.0
-    res["drift_network"] = (res.drift_target.dims, fn.values, dict(long_name="network drift", units="latent units / tau"))
-    res["error"] = (res.drift_target.dims[:-1], np.sqrt(np.sum((fn.values - f) ** 2, -1)) / scale,
-                    dict(long_name="relative drift error |f_net - f| / rms|f|"))
-    return res
+    target's drift at u = 0, the input the recording had."""
+    return _analysis.drift_error_field(net, target, N_GRID)
 
 
 def _data_note(state) -> str:
