@@ -139,9 +139,10 @@ def fit(target, n_neurons: int = 256, *, key, connectivity: str = "low_rank", no
     ridge = solver.ridge if isinstance(solver, ClosedForm) else getattr(start, "ridge", 1e-9)
     if private_noise > 0:  # the fluctuation's linear response, and the weight of its variance in the regression
         R = response_kernels(target, Z, U, np.asarray(template.scale, np.float64))
-        data = choose_variance_penalty(data, G, R, noise_model, ridge=ridge, noise=noise)
-    sol = closed_form(data, G, ridge=ridge, noise=noise, refine=solver.refine_steps if streamed else 0,
-                      device=on_device)
+        data, sol = choose_variance_penalty(data, G, R, noise_model, ridge=ridge, noise=noise)
+    else:
+        sol = closed_form(data, G, ridge=ridge, noise=noise, refine=solver.refine_steps if streamed else 0,
+                          device=on_device)
     if isinstance(solver, ClosedForm):
         net = template.replace(**_f32(_low_rank_fields(sol, M, x0)))
         history, interrupted = np.array([closed_form_loss(data, sol, 1.0)]), False

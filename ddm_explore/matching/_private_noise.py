@@ -103,14 +103,15 @@ def as_private_noise(value) -> PrivateNoise:
 def choose_variance_penalty(data, G, R, model: PrivateNoise, *, ridge: float, noise: str):
     """``data`` with the variance penalty of ``model``: its number, or for "auto" the first of
     ``VARIANCE_PENALTIES`` whose closed-form readout induces a noise that leaves at most
-    ``AUTO_UNMATCHED`` of the target's diffusion unmatched (the last one when none does)."""
+    ``AUTO_UNMATCHED`` of the target's diffusion unmatched (the last one when none does).
+    Returns (that data, its closed-form solution), so the fit does not solve it again."""
     for lam in model.penalties:
         trial = replace(data, variance_penalty=lam)
-        W = closed_form(trial, G, ridge=ridge, noise=noise)["W"]
-        unmatched = matched_loading(trial, W, R, model.level, noise, ridge)[2]
+        sol = closed_form(trial, G, ridge=ridge, noise=noise)
+        unmatched = matched_loading(trial, sol["W"], R, model.level, noise, ridge)[2]
         if not unmatched > AUTO_UNMATCHED:  # NaN (a target without diffusion): nothing to match, keep the first
-            return trial
-    return trial
+            return trial, sol
+    return trial, sol
 
 
 def off_manifold_std(M, s: float) -> np.ndarray:
