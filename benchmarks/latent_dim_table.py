@@ -23,6 +23,8 @@ sampled every 10 ms), i.e. what that fit needed beyond what the process already 
 
     JAX_PLATFORMS=cpu python benchmarks/latent_dim_table.py                     # everything (~35 min on 2 cores)
     python benchmarks/latent_dim_table.py --neurons 256,1024,16384 --dims 10    # other columns
+    python benchmarks/latent_dim_table.py --sections table --neurons 16384 --dims 10 \
+        --embeddings '10:cyclic k=3, gain 0.2'                                  # one row of the table
     python benchmarks/latent_dim_table.py --gpu                                 # one d = 10 fit at N = 4096, timed
 """
 
