@@ -229,7 +229,7 @@ def main():
     p.add_argument("--sections", default="scan,box,table,claims", help="which of scan, box, table, claims to run")
     p.add_argument("--gpu", action="store_true", help="only one d = 10 fit at N = 4096 and its timing (< 60 s on a GPU)")
     p.add_argument("--embeddings", default=None,
-                   help="table rows to run, as d:name pairs separated by ';' (names: " + ", ".join(OPTIONS)
+                   help="table rows to run, as d:name pairs separated by ';' (names: " + "; ".join(map(repr, OPTIONS))
                         + "), e.g. '10:cyclic k=3, gain 0.2;2:default'; default all")
     p.add_argument("--out", default=None, help="also append every result line to this file")
     args = p.parse_args()
@@ -239,7 +239,7 @@ def main():
         for item in args.embeddings.split(";"):
             d, sep, name = item.partition(":")
             if not sep or name.strip() not in OPTIONS or not d.strip().isdigit():
-                p.error(f"--embeddings: {item!r} is not d:name with name one of {', '.join(OPTIONS)}")
+                p.error(f"--embeddings: {item!r} is not d:name with name one of {'; '.join(map(repr, OPTIONS))}")
             embeddings.setdefault(int(d), []).append(name.strip())
     log, key = Log(args.out), jax.random.key(0)
     t0 = time.perf_counter()
