@@ -196,19 +196,22 @@ def _restore(H, saved):
     H[np.arange(H.shape[0]), np.arange(H.shape[0])] = saved
 
 
-def _factor_solve(H, p, r):
-    """``R11^-1 R11^-T r`` with R11 the leading (p, p) block of the factor H: two triangular solves
-    with the whole factor and zero-padded right-hand sides (the trailing rows of the solutions are
-    zero), so no copy of the block is made."""
+def _leading_solve(H, p, r, trans: int = 0):
+    """``R11^-1 r`` (``trans=1``: ``R11^-T r``) with R11 the leading (p, p) block of the upper factor
+    H: one triangular solve with the whole factor and a zero-padded right-hand side (for
+    ``trans=0`` the padded rows solve to 0; for ``trans=1`` the leading rows do not depend on
+    them), so no copy of the block is made."""
     pad = np.zeros((H.shape[0], r.shape[1]), order="F")
     pad[:p] = r
-    y, info = scipy.linalg.lapack.dtrtrs(H, pad, lower=0, trans=1)
-    pad = np.zeros_like(pad)
-    pad[:p] = y[:p]
-    x, info2 = scipy.linalg.lapack.dtrtrs(H, pad, lower=0, trans=0)
-    if info or info2:
+    x, info = scipy.linalg.lapack.dtrtrs(H, pad, lower=0, trans=trans)
+    if info:
         raise np.linalg.LinAlgError("the design's Cholesky factor is singular")
     return x[:p]
+
+
+def _factor_solve(H, p, r):
+    """``R11^-1 R11^-T r``: the normal equations' solve with the factor H."""
+    return _leading_solve(H, p, _leading_solve(H, p, r, trans=1))
 
 
 def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool = False):
@@ -233,9 +236,7 @@ def refined_ridge(G, data, ridge, penalty=None, *, refine: int = 0, device: bool
     H, saved, added = _factor_in_place(G, p, n * diag)
     try:
         R12 = H[:p, p:].copy()  # R11^-T X^T Y
-        pad = np.zeros((H.shape[0], R12.shape[1]), order="F")
-        pad[:p] = R12
-        beta = scipy.linalg.lapack.dtrtrs(H, pad, lower=0)[0][:p]  # R11^-1 R12 (the padded rows solve to 0)
+        beta = _leading_solve(H, p, R12)  # R11^-1 R12
         if not refine:
             # ||X beta - Y||^2 = Y^T Y - R12^T R12 - beta^T diag beta (the penalised residual, from the factor)
             mse = (float(np.sum(saved[p:])) - float(np.sum(R12 * R12)) - float(np.sum(added[:, None] * beta * beta))) / n
